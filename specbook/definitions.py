@@ -1,0 +1,319 @@
+"""What a spec holds, defined once as data.
+
+Sections, questions, tables, their columns and the choice lists live here and nowhere else. Forms,
+checks, storage, the JSON Schema and the export all iterate these tables. Every human-readable word
+for them (titles, questions, hints, labels, choice names) is in the language tables (``specbook/lang``),
+looked up by the keys derived here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 2
+
+ColumnKind = Literal["name", "text", "int", "bool", "choice", "ref", "list"]
+
+# Choice lists. Values are stable identifiers stored in the spec file; their words are in the lang tables.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "goal": ("speed_up", "no_manual_entry", "fewer_errors", "client_status", "other"),
+    "system_kind": (
+        "online_shop",
+        "crm",
+        "payment",
+        "delivery",
+        "accounting",
+        "erp",
+        "warehouse",
+        "marketplace",
+        "other",
+    ),
+    "field_kind": ("text", "number", "money", "date", "phone", "email", "identifier", "choice"),
+    "role": ("master", "edits", "copy", "reads"),
+    "action": ("create", "update", "create_or_update"),
+    "trigger": ("event", "every_5_min", "every_15_min", "hourly", "daily", "on_demand"),
+    "on_repeat": ("ignore", "update", "reject"),
+}
+
+# Minutes between two runs of a scheduled trigger; ``event`` runs per change, ``on_demand`` has no period.
+TRIGGER_PERIOD_MINUTES: dict[str, int | None] = {
+    "event": 0,
+    "every_5_min": 5,
+    "every_15_min": 15,
+    "hourly": 60,
+    "daily": 1440,
+    "on_demand": None,
+}
+
+CREATING_ACTIONS = frozenset({"create", "create_or_update"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its storage kind and, where it refers to something, what it refers to."""
+
+    name: str
+    kind: ColumnKind = "text"
+    choices: str | None = None  # key into CHOICES
+    ref: str | None = None  # "systems", "entities", "fields", "flows+indicators"
+    section: str | None = None  # when the column answers another question than its table
+    optional: bool = True  # may be left empty in a valid file (checks still judge completeness)
+
+    @property
+    def dtype(self) -> str:
+        return {"int": "Int64", "bool": "bool", "list": "object"}.get(self.kind, "str")
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """A long table stored in the file as one row per group with a mapping ``key -> value``."""
+
+    key: str
+    value: str
+    nest: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    section: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns whose values are unique together ("" = ordered rows, no key)
+    parent: tuple[str, str] | None = None  # (parent table, column holding the parent's name)
+    nest: str | None = None  # key under the parent record in the file
+    pivot: Pivot | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def file_columns(self) -> tuple[Column, ...]:
+        """Columns as they appear in one record of the file (parent link and pivot pair left out)."""
+        skip = set()
+        if self.parent:
+            skip.add(self.parent[1])
+        if self.pivot:
+            skip.update((self.pivot.key, self.pivot.value))
+        return tuple(c for c in self.columns if c.name not in skip)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    group: str  # "project" or "goal"
+    name: str
+    kind: ColumnKind = "text"
+    choices: str | None = None
+    section: str = "project"
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    question: int | None  # 1..8 for the eight questions of the source document
+    tables: tuple[str, ...] = ()
+    scalars: tuple[str, ...] = field(default=())
+
+
+def _c(name: str, kind: ColumnKind = "text", **kw: object) -> Column:
+    return Column(name, kind, **kw)  # type: ignore[arg-type]
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "indicators",
+        "goal",
+        (_c("name", "name", optional=False), _c("baseline"), _c("target"), _c("measured_by")),
+        key=("name",),
+    ),
+    Table(
+        "systems",
+        "systems",
+        (
+            _c("name", "name", optional=False),
+            _c("kind", "choice", choices="system_kind"),
+            _c("owner"),
+            _c("contact"),
+            _c("notes"),
+        ),
+        key=("name",),
+    ),
+    Table(
+        "entities",
+        "entities",
+        (
+            _c("name", "name", optional=False),
+            _c("description"),
+            _c("on_conflict", section="ownership"),
+        ),
+        key=("name",),
+    ),
+    Table(
+        "fields",
+        "entities",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("name", "name", optional=False),
+            _c("meaning"),
+            _c("kind", "choice", choices="field_kind"),
+            _c("required", "bool"),
+            _c("example"),
+            _c("personal", "bool"),
+        ),
+        key=("entity", "name"),
+        parent=("entities", "entity"),
+        nest="fields",
+    ),
+    Table(
+        "ownership",
+        "ownership",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("field", "ref", ref="fields"),
+            _c("system", "ref", ref="systems", optional=False),
+            _c("role", "choice", choices="role", optional=False),
+        ),
+        key=("entity", "field", "system"),
+        pivot=Pivot("system", "role", "roles"),
+    ),
+    Table(
+        "statuses",
+        "statuses",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("status", "name", optional=False),
+            _c("system", "ref", ref="systems", optional=False),
+            _c("value"),
+        ),
+        key=("entity", "status", "system"),
+        pivot=Pivot("system", "value", "values"),
+    ),
+    Table(
+        "flows",
+        "flows",
+        (
+            _c("name", "name", optional=False),
+            _c("entity", "ref", ref="entities"),
+            _c("source", "ref", ref="systems"),
+            _c("target", "ref", ref="systems"),
+            _c("action", "choice", choices="action"),
+            _c("trigger", "choice", choices="trigger"),
+            _c("volume_per_day", "int"),
+            _c("max_delay_minutes", "int"),
+            _c("why"),
+            _c("success", section="success"),
+            _c("notify", section="errors"),
+            _c("notify_how", section="errors"),
+            _c("operator_action", section="errors"),
+            _c("stuck_after_minutes", "int", section="errors"),
+            _c("workaround", section="errors"),
+        ),
+        key=("name",),
+    ),
+    Table(
+        "duplicates",
+        "duplicates",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("key_fields", "list", ref="fields"),
+            _c("on_repeat", "choice", choices="on_repeat"),
+            _c("note"),
+        ),
+        key=("entity",),
+    ),
+    Table(
+        "scenarios",
+        "acceptance",
+        (_c("name", "name", optional=False), _c("description")),
+        key=("name",),
+    ),
+    Table(
+        "steps",
+        "acceptance",
+        (
+            _c("scenario", "ref", ref="scenarios", optional=False),
+            _c("action"),
+            _c("system", "ref", ref="systems"),
+            _c("expected"),
+            _c("covers", "ref", ref="flows+indicators"),
+        ),
+        parent=("scenarios", "scenario"),
+        nest="steps",
+    ),
+    Table(
+        "reconciliations",
+        "acceptance",
+        (_c("name", "name", optional=False), _c("rule"), _c("covers", "ref", ref="flows+indicators")),
+        key=("name",),
+    ),
+    Table(
+        "open_points",
+        "open_points",
+        (_c("location", "name", optional=False), _c("who"), _c("note")),
+        key=("location",),
+    ),
+    Table(
+        "signoff",
+        "signoff",
+        (_c("role", "name", optional=False), _c("name"), _c("organisation"), _c("date"), _c("signed", "bool")),
+        key=("role",),
+    ),
+)
+
+SCALARS: tuple[Scalar, ...] = (
+    Scalar("project", "name"),
+    Scalar("project", "customer"),
+    Scalar("project", "contractor"),
+    Scalar("project", "version"),
+    Scalar("project", "date"),
+    Scalar("goal", "primary", "choice", choices="goal", section="goal"),
+    Scalar("goal", "other", section="goal"),
+    Scalar("goal", "problem", section="goal"),
+)
+
+SECTIONS: tuple[Section, ...] = (
+    Section("project", None, scalars=("project.name", "project.customer", "project.contractor",
+                                      "project.version", "project.date")),
+    Section("goal", 1, tables=("indicators",), scalars=("goal.primary", "goal.other", "goal.problem")),
+    Section("systems", None, tables=("systems",)),
+    Section("entities", 2, tables=("entities", "fields")),
+    Section("ownership", 3, tables=("ownership",)),
+    Section("statuses", None, tables=("statuses",)),
+    Section("flows", 4, tables=("flows",)),
+    Section("success", 5, tables=("flows",)),
+    Section("errors", 6, tables=("flows",)),
+    Section("duplicates", 7, tables=("duplicates",)),
+    Section("acceptance", 8, tables=("scenarios", "steps", "reconciliations")),
+    Section("open_points", None, tables=("open_points",)),
+    Section("signoff", None, tables=("signoff",)),
+)
+
+TABLE: dict[str, Table] = {t.name: t for t in TABLES}
+SECTION: dict[str, Section] = {s.key: s for s in SECTIONS}
+QUESTION_SECTION: dict[int, str] = {s.question: s.key for s in SECTIONS if s.question is not None}
+QUESTIONS: tuple[int, ...] = tuple(sorted(QUESTION_SECTION))
+TOP_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t.parent is None)
+CHILDREN: dict[str, tuple[Table, ...]] = {
+    p.name: tuple(t for t in TABLES if t.parent and t.parent[0] == p.name) for p in TABLES
+}
+
+
+def column_section(table: str, column: str) -> str:
+    """The section a column answers: its own override, else its table's."""
+    t = TABLE[table]
+    return t.column(column).section or t.section
+
+
+def section_columns(section: str, table: str) -> tuple[Column, ...]:
+    """The columns of ``table`` that belong to ``section`` (always including the row's name)."""
+    t = TABLE[table]
+    return tuple(
+        c for c in t.columns if (c.section or t.section) == section or (c.name in t.key and c.kind == "name")
+    )

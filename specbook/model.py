@@ -1,0 +1,203 @@
+"""The spec model: typed scalars and one pandas DataFrame per table of ``definitions.TABLES``.
+
+The model imports no widget, no notebook machinery and no file format: forms, checks, storage and
+export all work on a :class:`Spec`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from specbook.definitions import SCHEMA_VERSION, TABLE, TABLES, Table
+from specbook.lang import DEFAULT_LANGUAGE, LANGUAGES, UnknownLanguageError
+
+
+@dataclass
+class Project:
+    name: str = ""
+    customer: str = ""
+    contractor: str = ""
+    version: str = ""
+    date: str = ""
+
+
+@dataclass
+class Goal:
+    primary: str = ""
+    other: str = ""
+    problem: str = ""
+
+
+def empty_value(table: Table, column: str) -> Any:
+    kind = table.column(column).kind
+    return {"int": None, "bool": False, "list": []}.get(kind, "")
+
+
+def make_table(name: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """A DataFrame of table ``name`` with its declared columns and dtypes; missing cells get empty values."""
+    table = TABLE[name]
+    rows = list(rows)
+    data: dict[str, Any] = {}
+    for col in table.columns:
+        blank = empty_value(table, col.name)
+        values = [r.get(col.name, blank) for r in rows]
+        if col.kind == "list":
+            values = [list(v) for v in values]
+            data[col.name] = pd.Series(values, dtype="object")
+        elif col.kind == "int":
+            data[col.name] = pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+        elif col.kind == "bool":
+            data[col.name] = pd.array([bool(v) for v in values], dtype="bool")
+        else:
+            data[col.name] = pd.array(["" if v is None else str(v) for v in values], dtype="str")
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+
+
+def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a model table as plain Python values (``None`` for an empty number)."""
+    columns = list(df.columns)
+    out = []
+    for row in zip(*(df[c].tolist() for c in columns), strict=True):
+        out.append({c: (None if v is pd.NA else v) for c, v in zip(columns, row, strict=True)})
+    return out
+
+
+@dataclass(eq=False)
+class Spec:
+    """One integration spec: its language, project and goal scalars, and its tables as DataFrames."""
+
+    language: str = DEFAULT_LANGUAGE
+    project: Project = field(default_factory=Project)
+    goal: Goal = field(default_factory=Goal)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+    # file path -> digest of the bytes this spec was loaded from or last saved to (see storage.save)
+    origins: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise UnknownLanguageError(self.language)
+        for t in TABLES:
+            if t.name not in self.tables:
+                self.tables[t.name] = make_table(t.name)
+        unknown = set(self.tables) - set(TABLE)
+        if unknown:
+            raise KeyError(f"unknown tables {sorted(unknown)}; tables are: {', '.join(TABLE)}")
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise KeyError(f"No table named {name!r}; tables are: {', '.join(TABLE)}")
+        return self.tables[name]
+
+    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
+        if name not in TABLE:
+            raise KeyError(f"No table named {name!r}; tables are: {', '.join(TABLE)}")
+        self.tables[name] = df
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Spec):
+            return NotImplemented
+        return (
+            self.language == other.language
+            and self.project == other.project
+            and self.goal == other.goal
+            and all(_frames_equal(self.tables[t.name], other.tables[t.name]) for t in TABLES)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def copy(self) -> Spec:
+        return Spec(
+            language=self.language,
+            project=dataclasses.replace(self.project),
+            goal=dataclasses.replace(self.goal),
+            tables={name: df.copy(deep=True) for name, df in self.tables.items()},
+        )
+
+    def names(self, table: str, column: str = "name") -> list[str]:
+        return [str(v) for v in self.tables[table][column].tolist()]
+
+    def fields_of(self, entity: str) -> list[str]:
+        f = self.tables["fields"]
+        return [str(v) for v in f.loc[f["entity"] == entity, "name"].tolist()]
+
+    def scalar(self, key: str) -> str:
+        group, name = key.split(".")
+        return str(getattr(getattr(self, group), name))
+
+    def set_scalar(self, key: str, value: str) -> None:
+        group, name = key.split(".")
+        setattr(getattr(self, group), name, value)
+
+
+def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return list(a.columns) == list(b.columns) and table_records(a) == table_records(b)
+
+
+# --------------------------------------------------------------------------- integrity of names and references
+
+_LOCATION = re.compile(r"^(?P<table>[a-z_]+)(?:\[(?P<key>.*)\])?(?:\.(?P<column>[a-z_]+))?$")
+
+
+def location(table: str, key: Iterable[object] = (), column: str | None = None) -> str:
+    """A readable address of an answer: ``flows[Orders to CRM].stuck_after_minutes``.
+
+    Findings, "to be confirmed" marks and forms use the same addresses."""
+    parts = "/".join(str(k) for k in key)
+    out = f"{table}[{parts}]" if parts else table
+    return f"{out}.{column}" if column else out
+
+
+def parse_location(text: str) -> tuple[str, str, str | None] | None:
+    """``(table or section or scalar group, key, column)`` of a location, or None if it is not one."""
+    m = _LOCATION.match(text.strip())
+    if not m:
+        return None
+    return m["table"], m["key"] or "", m["column"]
+
+
+def row_key(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(row[k]) for k in table.key)
+
+
+def duplicate_keys(spec: Spec) -> Iterator[tuple[str, int, int]]:
+    """``(table, row, first row)`` for every row whose key repeats an earlier row's key."""
+    for table in TABLES:
+        if not table.key:
+            continue
+        df = spec[table.name]
+        seen: dict[tuple[Any, ...], int] = {}
+        for i, key in enumerate(zip(*(df[k].tolist() for k in table.key), strict=True)):
+            if len(table.key) == 1 and key[0] == "":
+                continue
+            if key in seen:
+                yield table.name, i, seen[key]
+            else:
+                seen[key] = i
+
+
+def dangling_references(spec: Spec) -> Iterator[tuple[str, int, str, str]]:
+    """``(table, row, column, value)`` for every reference to something not declared."""
+    declared = {name: set(spec.names(name)) for name in ("systems", "entities", "scenarios")}
+    declared["flows+indicators"] = set(spec.names("flows")) | set(spec.names("indicators"))
+    fields: dict[str, set[str]] = {}
+    f = spec["fields"]
+    for entity, name in zip(f["entity"].tolist(), f["name"].tolist(), strict=True):
+        fields.setdefault(entity, set()).add(name)
+    for table in TABLES:
+        df = spec[table.name]
+        for col in table.columns:
+            if col.ref is None or (table.parent is not None and col.name == table.parent[1]):
+                continue
+            entities = df["entity"].tolist() if col.ref == "fields" else None
+            for i, cell in enumerate(df[col.name].tolist()):
+                known = fields.get(entities[i], set()) if entities is not None else declared[col.ref]
+                for value in cell if col.kind == "list" else (cell,):
+                    if value and value not in known:
+                        yield table.name, i, col.name, value

@@ -1,0 +1,563 @@
+"""The spec file: one YAML document, human-readable and git-diffable.
+
+``loads``/``dumps`` are pure functions on strings; ``load``/``save`` add the file: size limits, UTF-8,
+the atomic write and the refusal to overwrite a file that changed on disk since it was loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import fcntl
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from specbook import lang
+from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TABLE, TABLES, TOP_TABLES, Table
+from specbook.errors import (
+    Problem,
+    SpecConflictError,
+    SpecContentError,
+    SpecError,
+    SpecFormatError,
+    SpecVersionError,
+)
+from specbook.model import (
+    Goal,
+    Project,
+    Spec,
+    dangling_references,
+    duplicate_keys,
+    make_table,
+    table_records,
+)
+
+MAX_BYTES = 64 * 1024 * 1024
+SPEC_FILE = "spec.yaml"
+
+PathKey = tuple[str | int, ...]
+
+# --------------------------------------------------------------------------- YAML dialect
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe YAML in which every scalar is text except an explicit null.
+
+    ``version: 1.0``, ``date: 2026-01-26`` and ``answer: no`` stay the text the person typed; numbers and
+    flags are converted by the spec's own column types, so nothing is silently re-typed.
+    """
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML class-level registry
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+# An anchor starts with "&" after a blank, a start of line or a flow/structure indicator.
+_ANCHOR = re.compile(r"(?:^|[\s\[\{,:-])&[^\s]", re.MULTILINE)
+
+
+class _FlowList(list[str]):
+    """A short list written on one line, so that changing it changes one line of a diff."""
+
+
+class _Dumper(yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper):  # type: ignore[misc]
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_none(dumper: yaml.SafeDumper, _: None) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:null", "")
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(value), flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(type(None), _represent_none)
+_Dumper.add_representer(_FlowList, _represent_flow)
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 wrote durations without their unit; schema 2 names it in the key."""
+    flows = data.get("flows")
+    if isinstance(flows, list):
+        for flow in flows:
+            if isinstance(flow, dict):
+                for old, new in (("max_delay", "max_delay_minutes"), ("stuck_after", "stuck_after_minutes")):
+                    if old in flow and new not in flow:
+                        flow[new] = flow.pop(old)
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+# --------------------------------------------------------------------------- reading
+
+
+def _render_path(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclasses.dataclass
+class _Pending:
+    path: PathKey
+    key: str
+    values: dict[str, Any]
+    first: PathKey | None = None
+
+
+class _Reader:
+    """Turns parsed YAML into a Spec, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, language: str) -> None:
+        self.lang = language
+        self.pending: list[_Pending] = []
+        self.rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
+        self.row_paths: dict[str, list[PathKey]] = {t.name: [] for t in TABLES}
+
+    def problem(self, path: PathKey, message: str, /, **values: Any) -> None:
+        self.pending.append(_Pending(path, message, values))
+
+    def _type_word(self, kind: str) -> str:
+        return lang.text(self.lang, f"errors.types.{kind}")
+
+    def keys(self, record: dict[str, Any], allowed: list[str], path: PathKey) -> None:
+        for key in record:
+            if key in allowed:
+                continue
+            values: dict[str, Any] = {"key": key}
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            self.problem((*path, str(key)), "unknown_key", suggestion=close[0] if close else None, **values)
+
+    def mapping(self, value: Any, path: PathKey) -> dict[str, Any] | None:
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return value
+        self.problem(path, "wrong_type", expected=self._type_word("mapping"), actual=_kind_of(value, self.lang))
+        return None
+
+    def convert(self, kind: str, choices: str | None, value: Any, path: PathKey) -> Any:
+        if isinstance(value, dict | list) and kind != "list":
+            self.problem(path, "wrong_type", expected=self._type_word("text" if kind != "int" else "int"),
+                         actual=_kind_of(value, self.lang))
+            return None
+        if kind == "int":
+            if value is None or value == "":
+                return None
+            text = str(value).strip()
+            if text.isdecimal() and text.isascii():
+                return int(text)
+            self.problem(path, "wrong_type", expected=self._type_word("int"), actual=f"«{value}»")
+            return None
+        if kind == "bool":
+            if value is None or value == "":
+                return False
+            flag = _BOOLEANS.get(str(value).strip().lower())
+            if flag is None:
+                self.problem(path, "wrong_type", expected=self._type_word("bool"), actual=f"«{value}»")
+                return False
+            return flag
+        if kind == "list":
+            if value is None:
+                return []
+            if not isinstance(value, list) or any(isinstance(v, dict | list) or v is None for v in value):
+                self.problem(path, "wrong_type", expected=self._type_word("list"), actual=_kind_of(value, self.lang))
+                return []
+            return [str(v) for v in value]
+        text = "" if value is None else str(value)
+        if kind == "name" and not text.strip():
+            self.problem(path, "empty_name")
+        elif kind == "choice" and text and choices and text not in CHOICES[choices]:
+            options = CHOICES[choices]
+            close = difflib.get_close_matches(text, options, n=1)
+            self.problem(path, "choice", value=text, choices=", ".join(options),
+                         suggestion=close[0] if close else None)
+        return text
+
+    def read(self, data: dict[str, Any], language: str) -> Spec:
+        scalar_groups = sorted({s.group for s in SCALARS})
+        allowed = ["schema_version", "language", *scalar_groups, *(t.name for t in TOP_TABLES)]
+        self.keys(data, allowed, ())
+        groups: dict[str, dict[str, str]] = {}
+        for group in scalar_groups:
+            record = self.mapping(data.get(group), (group,)) or {}
+            members = [s for s in SCALARS if s.group == group]
+            self.keys(record, [s.name for s in members], (group,))
+            groups[group] = {
+                s.name: self.convert(s.kind, s.choices, record.get(s.name), (group, s.name)) or ""
+                for s in members
+            }
+        for table in TOP_TABLES:
+            self.table(table, data.get(table.name), (table.name,), None)
+        spec = Spec(
+            language=language,
+            project=Project(**groups["project"]),
+            goal=Goal(**groups["goal"]),
+            tables={t.name: make_table(t.name, self.rows[t.name]) for t in TABLES},
+        )
+        self.integrity(spec)
+        return spec
+
+    def table(self, table: Table, value: Any, path: PathKey, parent: str | None) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.problem(path, "wrong_type", expected=self._type_word("list"), actual=_kind_of(value, self.lang))
+            return
+        columns = table.file_columns
+        children = CHILDREN[table.name]
+        allowed = [c.name for c in columns] + [c.nest for c in children if c.nest]
+        if table.pivot:
+            allowed.append(table.pivot.nest)
+        for i, item in enumerate(value):
+            where = (*path, i)
+            record = self.mapping(item, where)
+            if record is None:
+                continue
+            self.keys(record, allowed, where)
+            row = {c.name: self.convert(c.kind, c.choices, record.get(c.name), (*where, c.name)) for c in columns}
+            if parent is not None and table.parent:
+                row[table.parent[1]] = parent
+            if table.pivot:
+                pivot = table.pivot
+                nested = self.mapping(record.get(pivot.nest), (*where, pivot.nest)) or {}
+                value_col = table.column(pivot.value)
+                for key, cell in nested.items():
+                    cell_path = (*where, pivot.nest, str(key))
+                    self._add(table, {**row, pivot.key: str(key),
+                                      pivot.value: self.convert(value_col.kind, value_col.choices, cell, cell_path)},
+                              where)
+            else:
+                self._add(table, row, where)
+            for child in children:
+                assert child.nest is not None
+                self.table(child, record.get(child.nest), (*where, child.nest), str(row.get("name", "")))
+
+    def _add(self, table: Table, row: dict[str, Any], path: PathKey) -> None:
+        self.rows[table.name].append(row)
+        self.row_paths[table.name].append(path)
+
+    def integrity(self, spec: Spec) -> None:
+        """Duplicate names and references to undeclared things, found by the model's own rules."""
+        for table_name, i, first in duplicate_keys(spec):
+            table = TABLE[table_name]
+            row = self.rows[table_name][i]
+            value = " / ".join(str(row[k]) for k in table.key if row[k])
+            pending = _Pending(self._cell_path(table, i, table.key[-1]), "duplicate", {"value": value},
+                               first=self._cell_path(table, first, table.key[-1]))
+            self.pending.append(pending)
+        for table_name, i, column, value in dangling_references(spec):
+            ref = TABLE[table_name].column(column).ref
+            known = {"fields": spec.fields_of(self.rows[table_name][i].get("entity", "")),
+                     "flows+indicators": spec.names("flows") + spec.names("indicators")}.get(
+                str(ref)) or (spec.names(str(ref)) if ref in ("systems", "entities", "scenarios") else [])
+            close = difflib.get_close_matches(value, known, n=1)
+            self.problem(self._cell_path(TABLE[table_name], i, column), "reference", value=value,
+                         what=self._type_word(f"refs.{ref}"), suggestion=close[0] if close else None)
+
+    def _cell_path(self, table: Table, i: int, column: str) -> PathKey:
+        path = self.row_paths[table.name][i]
+        if table.pivot and column == table.pivot.key:
+            return (*path, table.pivot.nest, str(self.rows[table.name][i][column]))
+        if table.parent and column == table.parent[1]:
+            return path
+        return (*path, column)
+
+
+_BOOLEANS = {"true": True, "yes": True, "да": True, "1": True, "false": False, "no": False, "нет": False, "0": False}
+
+
+def _kind_of(value: Any, language: str) -> str:
+    if isinstance(value, dict):
+        return lang.text(language, "errors.types.mapping")
+    if isinstance(value, list):
+        return lang.text(language, "errors.types.list")
+    return f"«{value}»"
+
+
+def _locate(text: str, paths: list[PathKey]) -> dict[PathKey, int | None]:
+    """Line numbers (1-based) of field paths, found by composing the YAML node tree once."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return dict.fromkeys(paths)
+    out: dict[PathKey, int | None] = {}
+    for path in paths:
+        node, line = root, (root.start_mark.line + 1 if root is not None else None)
+        for part in path:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == str(part):
+                        line = k.start_mark.line + 1
+                        child = v
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                child = node.value[part]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        out[path] = line
+    return out
+
+
+def _message(language: str, key: str, values: dict[str, Any]) -> str:
+    suggestion = values.pop("suggestion", None)
+    message = lang.text(language, f"errors.{key}", **values)
+    if suggestion:
+        message += "; " + lang.text(language, "errors.did_you_mean", suggestion=suggestion)
+    return message
+
+
+def _fail(cls: type[SpecError], source: str, language: str, key: str, line: int | None = None,
+          path: str = "", **values: Any) -> SpecError:
+    return cls(source, [Problem(line, path, _message(language, key, values))])
+
+
+def _refuse_aliases(text: str, source: str, language: str) -> None:
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise _fail(SpecFormatError, source, language, "aliases", line)
+    except yaml.YAMLError:
+        return  # the full load below reports the syntax error with its place
+
+
+def _language_of(data: Any) -> str:
+    if isinstance(data, dict) and data.get("language") in lang.LANGUAGES:
+        return str(data["language"])
+    return lang.DEFAULT_LANGUAGE
+
+
+def loads(text: str, source: str = "<string>") -> Spec:
+    """Parse a spec from YAML text. Every problem raises one :class:`SpecError` naming line and field."""
+    language = lang.DEFAULT_LANGUAGE
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise _fail(SpecFormatError, source, language, "too_large", size=size, limit=MAX_BYTES)
+    if _ANCHOR.search(text) or "*" in text:
+        _refuse_aliases(text, source, language)
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = exc.problem or str(exc)
+        raise _fail(SpecFormatError, source, language, "yaml", mark.line + 1 if mark else None,
+                    reason=reason) from None
+    except yaml.YAMLError as exc:
+        raise _fail(SpecFormatError, source, language, "yaml", reason=str(exc)) from None
+    except RecursionError:
+        raise _fail(SpecFormatError, source, language, "too_deep") from None
+    if not isinstance(data, dict):
+        raise _fail(SpecFormatError, source, language, "not_mapping", 1)
+    language = _language_of(data)
+    data = _migrate(data, text, source, language)
+    if "language" in data and data["language"] not in lang.LANGUAGES:
+        line = _locate(text, [("language",)])[("language",)]
+        raise _fail(SpecContentError, source, language, "language", line, "language",
+                    value=data["language"], choices=", ".join(lang.LANGUAGES))
+    reader = _Reader(language)
+    try:
+        spec = reader.read(data, language)
+    except RecursionError:
+        raise _fail(SpecFormatError, source, language, "too_deep") from None
+    if reader.pending:
+        wanted = [p.path for p in reader.pending] + [p.first for p in reader.pending if p.first is not None]
+        lines = _locate(text, wanted)
+        problems = []
+        for p in reader.pending:
+            values = dict(p.values)
+            if p.first is not None:
+                values["first"] = lines.get(p.first) or "?"
+            problems.append(Problem(lines.get(p.path), _render_path(p.path), _message(language, p.key, values)))
+        problems = sorted(set(problems), key=lambda pr: (pr.line or 0, pr.path, pr.message))
+        raise SpecContentError(source, problems)
+    return spec
+
+
+def _migrate(data: dict[str, Any], text: str, source: str, language: str) -> dict[str, Any]:
+    raw = data.get("schema_version")
+    line = _locate(text, [("schema_version",)])[("schema_version",)] if raw is not None else 1
+    if raw is None:
+        raise _fail(SpecVersionError, source, language, "missing_version", line, supported=SCHEMA_VERSION)
+    if not (isinstance(raw, str) and raw.strip().isdecimal() and raw.strip().isascii()):
+        raise _fail(SpecVersionError, source, language, "bad_version", line, "schema_version", found=f"«{raw}»")
+    version = int(raw)
+    if version > SCHEMA_VERSION:
+        raise _fail(SpecVersionError, source, language, "newer_version", line, "schema_version",
+                    found=version, supported=SCHEMA_VERSION)
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise _fail(SpecVersionError, source, language, "bad_version", line, "schema_version",
+                        found=version)
+        data = step(data)
+        version += 1
+    return data
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _file_record(table: Table, record: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for col in table.file_columns:
+        value = record[col.name]
+        out[col.name] = _FlowList(value) if col.kind == "list" else value
+    return out
+
+
+def _nest(table: Table, records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = records[table.name]
+    if table.pivot:
+        pivot = table.pivot
+        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for r in rows:
+            group = _file_record(table, r)
+            entry = groups.setdefault(tuple(group.values()), {**group, pivot.nest: {}})
+            entry[pivot.nest][r[pivot.key]] = r[pivot.value]
+        return list(groups.values())
+    out = [_file_record(table, r) for r in rows]
+    for child in CHILDREN[table.name]:
+        assert child.parent is not None and child.nest is not None
+        link = child.parent[1]
+        by_parent: dict[str, list[dict[str, Any]]] = {}
+        for r in records[child.name]:
+            by_parent.setdefault(r[link], []).append(r)
+        # children whose parent row is missing keep their data under a parent of that name
+        for missing in [p for p in by_parent if p not in {str(r["name"]) for r in rows}]:
+            blank = {c.name: None if c.kind == "int" else ("" if c.kind != "bool" else False)
+                     for c in table.columns}
+            blank["name"] = missing
+            out.append(_file_record(table, blank))
+            rows = [*rows, blank]
+        for record, row in zip(out, rows, strict=True):
+            nested = _nest(child, {child.name: by_parent.get(str(row["name"]), []), **{
+                t.name: [] for t in CHILDREN[child.name]}})
+            record[child.nest] = nested
+    return out
+
+
+def dumps(spec: Spec) -> str:
+    """The spec as YAML text: fixed key order, rows in the model's order, Cyrillic as text."""
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "language": spec.language,
+        "project": dataclasses.asdict(spec.project),
+        "goal": dataclasses.asdict(spec.goal),
+    }
+    records = {t.name: table_records(spec[t.name]) for t in TABLES}
+    for table in TOP_TABLES:
+        data[table.name] = _nest(table, records)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=1_000_000, indent=2)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """A spec file path; a workbook folder stands for the ``spec.yaml`` inside it."""
+    p = Path(path)
+    return p / SPEC_FILE if p.is_dir() else p
+
+
+def load(path: str | os.PathLike[str]) -> Spec:
+    """Read a spec file (or the ``spec.yaml`` of a workbook folder)."""
+    p = resolve(path)
+    source = str(path)
+    language = lang.DEFAULT_LANGUAGE
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(SpecFormatError, source, language, "too_large", size=size, limit=MAX_BYTES)
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise _fail(SpecFormatError, source, language, "unreadable", reason=exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _fail(SpecFormatError, source, language, "not_utf8", line, reason=str(exc.reason)) from None
+    spec = loads(text, source)
+    spec.origins[str(p.resolve())] = _digest(raw)
+    return spec
+
+
+@contextlib.contextmanager
+def _directory_lock(folder: Path) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def save(spec: Spec, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Write the spec atomically. Refuses (:class:`SpecConflictError`) if the file on disk is not the one
+    this spec was loaded from or last saved to, unless ``force``. Returns the path written."""
+    p = resolve(path)
+    key = str(p.resolve())
+    data = dumps(spec).encode("utf-8")
+    with _directory_lock(p.parent):
+        try:
+            current: bytes | None = p.read_bytes()
+        except FileNotFoundError:
+            current = None
+        if current is not None and not force and spec.origins.get(key) != _digest(current):
+            raise _fail(SpecConflictError, str(path), spec.language, "changed_on_disk")
+        if current != data:
+            _atomic_write(p, data)
+    spec.origins[key] = _digest(data)
+    return p
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644
+        tmp.chmod(mode)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
