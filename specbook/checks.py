@@ -66,6 +66,7 @@ RULES: dict[str, Rule] = {
         Rule("fields.meaning-missing", "warning", "entities"),
         Rule("fields.personal-unmarked", "warning", "entities"),
         Rule("privacy.personal-travels", "info", "entities"),
+        Rule("ownership.missing", "error", "ownership"),
         Rule("ownership.no-master", "error", "ownership"),
         Rule("ownership.many-masters", "error", "ownership"),
         Rule("ownership.master-overwritten", "warning", "ownership"),
@@ -80,12 +81,15 @@ RULES: dict[str, Rule] = {
         Rule("flows.too-slow", "error", "flows"),
         Rule("flows.why-missing", "warning", "flows"),
         Rule("flows.volume-missing", "info", "flows"),
+        Rule("success.no-flows", "error", "success"),
         Rule("success.missing", "error", "success"),
+        Rule("errors.no-flows", "error", "errors"),
         Rule("errors.notify-missing", "error", "errors"),
         Rule("errors.operator-missing", "error", "errors"),
         Rule("errors.stuck-missing", "error", "errors"),
         Rule("errors.workaround-missing", "error", "errors"),
         Rule("errors.stuck-before-sync", "error", "errors"),
+        Rule("duplicates.no-flows", "error", "duplicates"),
         Rule("duplicates.rule-missing", "error", "duplicates"),
         Rule("duplicates.key-missing", "error", "duplicates"),
         Rule("duplicates.key-unknown", "error", "duplicates"),
@@ -336,6 +340,8 @@ def _privacy(c: _Context) -> Iterator[Hit]:
 
 @_check
 def _ownership(c: _Context) -> Iterator[Hit]:
+    if not c.rows["ownership"]:
+        yield "ownership.missing", "ownership", {}
     for entity in sorted(c.flowing):
         if not c.masters.get((entity, "")):
             yield "ownership.no-master", location("ownership", (entity,)), {"target": entity}
@@ -401,6 +407,10 @@ def _statuses(c: _Context) -> Iterator[Hit]:
 def _flows(c: _Context) -> Iterator[Hit]:
     if not c.flows:
         yield "flows.missing", "flows", {}
+        # questions 5-7 are asked per flow: without flows they cannot be answered yet
+        for code, where in (("success.no-flows", "flows"), ("errors.no-flows", "flows"),
+                            ("duplicates.no-flows", "duplicates")):
+            yield code, where, {}
     for f in c.flows:
         name = f["name"]
         missing = [c.label("flows", col) for col in ("entity", "source", "target", "action") if not f[col]]

@@ -1,0 +1,5 @@
+import sys
+
+from specbook.cli import main
+
+sys.exit(main())

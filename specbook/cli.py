@@ -1,0 +1,117 @@
+"""The ``specbook`` command: wiring only — parse, call one function, write the result.
+
+Exit codes: 0 success (for ``check``: no errors); 1 ``check`` found errors; 2 the input could not be read,
+or the command was used wrongly. No command prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from specbook import lang
+from specbook.checks import check
+from specbook.errors import SpecError
+from specbook.reporting import FORMATS
+from specbook.scaffold import FolderNotEmptyError, UnknownExampleError, create, example_names
+from specbook.schema import json_schema
+from specbook.storage import load
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+EPILOG = """exit codes:
+  0  success; for check: no errors (warnings and notes may remain)
+  1  check: the spec has errors
+  2  the input could not be read, or the command was used wrongly
+
+examples:
+  specbook new acme --lang ru                 a new workbook folder
+  specbook new demo --from-example shop-crm   start from a bundled example
+  specbook check acme                         what is still open, grouped by question
+  specbook check acme --format junit > report.xml
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="specbook",
+        description="Specify an integration between business systems: answer the eight questions in a "
+        "Jupyter workbook, check what is open or contradictory, and export a handout to sign.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    new = commands.add_parser("new", help="create a workbook folder (spec.yaml and workbook.ipynb)",
+                              description="Create DIR with spec.yaml and workbook.ipynb.")
+    new.add_argument("dir", metavar="DIR", help="folder to create (must not exist, or be empty)")
+    new.add_argument("--lang", choices=lang.LANGUAGES, help="language of the workbook (default: en)")
+    new.add_argument("--from-example", metavar="NAME",
+                     help=f"copy a bundled example spec ({', '.join(example_names()) or 'none bundled'})")
+    new.set_defaults(run=_new)
+
+    chk = commands.add_parser("check", help="check a spec and show what is open, by question",
+                              description="Check a spec file or a workbook folder. Exit 0: no errors; "
+                              "1: errors found; 2: unreadable input.")
+    chk.add_argument("path", metavar="PATH", help="a spec.yaml file, or a workbook folder containing one")
+    chk.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    chk.set_defaults(run=_check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the spec file",
+                                 description="Print the JSON Schema that every valid spec file validates against.")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        folder = create(args.dir, language=args.lang, example=args.from_example)
+    except (FolderNotEmptyError, UnknownExampleError) as exc:
+        print(f"specbook new: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        print(f"specbook new: {args.dir}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(folder / "spec.yaml")
+    print(folder / "workbook.ipynb")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        spec = load(args.path)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    report = check(spec)
+    sys.stdout.write(FORMATS[args.format](report, args.path))
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (tests call this in-process)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed the message
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_INPUT
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

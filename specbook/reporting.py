@@ -1,0 +1,75 @@
+"""A check report as text, JSON or JUnit XML — the writers behind ``specbook check --format``."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from specbook import lang
+from specbook.checks import Report
+
+
+def _section_title(language: str, key: str) -> str:
+    return lang.text(language, f"sections.{key}.title")
+
+
+def to_text(report: Report, source: str = "") -> str:
+    """Findings grouped by section in workbook order, with the readiness of each question, in the spec's
+    language."""
+    t = report.language
+    lines = [f"{source}: {report.readiness()}" if source else report.readiness(), ""]
+    for q in report.questions:
+        mark = "✓" if q.closed else "✗"
+        state = lang.text(t, "ui.closed" if q.closed else "ui.open")
+        lines.append(f"  {mark} {q.title} — {state}")
+    groups = report.by_section()
+    for key, findings in groups.items():
+        lines += ["", _section_title(t, key)]
+        for f in findings:
+            severity = lang.choice(t, "severity", f.severity)
+            lines.append(f"  {severity}: {f.message}  [{f.code} @ {f.location}]")
+    if not groups:
+        lines += ["", lang.text(t, "ui.no_findings")]
+    lines += ["", lang.text(t, "ui.findings_count", errors=report.count("error"),
+                            warnings=report.count("warning"), infos=report.count("info"))]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: Report, source: str = "") -> str:
+    data = {"source": source, **report.to_dict()}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_junit(report: Report, source: str = "") -> str:
+    """One test case per question (fails while the question is open) and per error outside the questions."""
+    t = report.language
+    suites = ET.Element("testsuites", name="specbook", tests="0", failures="0")
+    suite = ET.SubElement(suites, "testsuite", name=source or "spec")
+    tests = failures = 0
+    for q in report.questions:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname=f"specbook.{q.section}", name=q.title)
+        if not q.closed:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=lang.text(t, "ui.open"))
+            failure.text = "\n".join(q.reasons)
+    for f in report.findings:
+        if f.question is None and f.severity == "error":
+            tests += 1
+            failures += 1
+            case = ET.SubElement(suite, "testcase", classname=f"specbook.{f.section}",
+                                 name=f"{_section_title(t, f.section)}: {f.location}")
+            ET.SubElement(case, "failure", message=f.message, type=f.code)
+    notes = [f"{f.severity} {f.code} {f.location}: {f.message}" for f in report.findings if f.severity != "error"]
+    if notes:
+        ET.SubElement(suite, "system-out").text = "\n".join(notes)
+    for element in (suites, suite):
+        element.set("tests", str(tests))
+        element.set("failures", str(failures))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+FORMATS: dict[str, Callable[[Report, str], str]] = {"text": to_text, "json": to_json, "junit": to_junit}
+
+__all__ = ["FORMATS", "to_json", "to_junit", "to_text"]
