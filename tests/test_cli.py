@@ -1,0 +1,152 @@
+"""The command line, called in-process as a user would call it from a shell."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+import specbook
+from specbook.cli import main
+from specbook.scaffold import example_names
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = {"shop-crm": "8 из 8 вопросов закрыто", "b2b-erp": "8 of 8 questions closed"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_check_example_is_complete_in_its_language(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, err = run(capsys, "check", str(ROOT / "examples" / name))
+    assert code == 0, out + err
+    assert EXAMPLES[name] in out.splitlines()[0]
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_check_json_is_a_valid_document(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    code, out, _ = run(capsys, "check", str(ROOT / "examples" / name), "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["readiness"] == {"closed": 8, "total": 8, "text": EXAMPLES[name]}
+    assert data["counts"]["error"] == 0
+    assert all({"code", "severity", "question", "location", "message"} <= set(f) for f in data["findings"])
+
+
+def test_check_junit_is_xml_with_one_case_per_question(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "new", str(tmp_path / "acme"), "--lang", "en")[0] == 0
+    code, out, _ = run(capsys, "check", str(tmp_path / "acme"), "--format", "junit")
+    assert code == 1
+    root = ET.fromstring(out.split("\n", 1)[1])
+    cases = root.findall(".//testcase")
+    questions = [c for c in cases if c.get("name", "")[:2] in {f"{n}." for n in range(1, 9)}]
+    assert len(questions) == 8
+    assert int(root.get("failures", "0")) >= 8  # an empty spec closes nothing
+
+
+def test_new_workbook_is_open_and_readable(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    code, out, _ = run(capsys, "new", str(folder), "--lang", "ru")
+    assert code == 0
+    assert (folder / "spec.yaml").is_file() and (folder / "workbook.ipynb").is_file()
+    spec = specbook.load(folder)
+    assert spec.language == "ru" and spec.project.name == "acme"
+    code, out, _ = run(capsys, "check", str(folder))
+    assert code == 1
+    assert "0 из 8 вопросов закрыто" in out
+    assert "1. Цель" in out  # grouped by question, in the spec's language
+
+
+def test_new_refuses_a_non_empty_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    code, _, err = run(capsys, "new", str(tmp_path))
+    assert code == 2 and "not empty" in err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_new_from_example_copies_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert set(EXAMPLES) <= set(example_names())
+    code, _, _ = run(capsys, "new", str(tmp_path / "demo"), "--from-example", "shop-crm")
+    assert code == 0
+    assert specbook.load(tmp_path / "demo") == specbook.load(ROOT / "examples" / "shop-crm")
+
+
+def test_unknown_example_lists_the_known_ones(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "new", str(tmp_path / "x"), "--from-example", "shop")
+    assert code == 2
+    assert "shop-crm" in err and "b2b-erp" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("schema_version: 2\nlanguage: en\nflows:\n- name: a\n  max_delay_minutes: tomorrow\n",
+         ":5: flows[0].max_delay_minutes: must be a whole number"),
+        ("schema_version: 2\nsystems: [\n", ":3: is not valid YAML"),
+        ("schema_version: 99\n", "upgrade specbook"),
+        ("\xff\xfe", "not UTF-8"),
+    ],
+    ids=["letters-in-number", "malformed", "newer-version", "not-utf8"],
+)
+def test_unreadable_input_exits_2_naming_file_and_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, needle: str
+) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(content.encode("latin-1") if content == "\xff\xfe" else content.encode())
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2
+    assert str(path) in err and needle in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_missing_file_and_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "check", str(tmp_path / "nope.yaml"))[0] == 2
+    assert run(capsys, "frobnicate")[0] == 2
+    assert run(capsys, "check", "x", "--format", "pdf")[0] == 2
+
+
+def test_help_explains_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for word in ("new", "check", "schema", "exit codes", "--from-example"):
+        assert word in out
+
+
+def _valid_spec_files() -> list[Path]:
+    files = [ROOT / "examples" / name / "spec.yaml" for name in sorted(EXAMPLES)]
+    files += sorted((ROOT / "tests" / "data").rglob("*.yaml"))
+    out = []
+    for f in files:
+        try:
+            specbook.load(f)
+        except specbook.SpecError:
+            continue
+        out.append(f)
+    return out
+
+
+@pytest.mark.parametrize("path", _valid_spec_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_schema_validates_every_valid_spec_file(capsys: pytest.CaptureFixture[str], path: Path) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+    jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def test_schema_rejects_what_the_loader_rejects(capsys: pytest.CaptureFixture[str]) -> None:
+    schema = json.loads(run(capsys, "schema")[1])
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not validator.is_valid({"schema_version": 2, "flows": [{"name": "a", "colour": "red"}]})
+    assert not validator.is_valid({"schema_version": 2, "flows": [{"name": "a", "trigger": "sometimes"}]})
+    assert not validator.is_valid({"language": "de", "schema_version": 2})
