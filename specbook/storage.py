@@ -58,6 +58,20 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML class-level registry
 
 
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    """A mapping in which a repeated key is an error, not a silent loss of the first value."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key is not None and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key «{key}»", key_node.start_mark)
+        if key is not None:
+            seen.add(key)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.construct_mapping = _construct_mapping
 _Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 
 # An anchor starts with "&" after a blank, a start of line or a flow/structure indicator.
@@ -398,19 +412,22 @@ def loads(text: str, source: str = "<string>") -> Spec:
 
 def _migrate(data: dict[str, Any], text: str, source: str, language: str) -> dict[str, Any]:
     raw = data.get("schema_version")
-    line = _locate(text, [("schema_version",)])[("schema_version",)] if raw is not None else 1
     if raw is None:
-        raise _fail(SpecVersionError, source, language, "missing_version", line, supported=SCHEMA_VERSION)
+        raise _fail(SpecVersionError, source, language, "missing_version", 1, supported=SCHEMA_VERSION)
+
+    def line() -> int | None:  # only for an error: locating composes the whole document again
+        return _locate(text, [("schema_version",)])[("schema_version",)]
+
     if not (isinstance(raw, str) and raw.strip().isdecimal() and raw.strip().isascii()):
-        raise _fail(SpecVersionError, source, language, "bad_version", line, "schema_version", found=f"«{raw}»")
+        raise _fail(SpecVersionError, source, language, "bad_version", line(), "schema_version", found=f"«{raw}»")
     version = int(raw)
     if version > SCHEMA_VERSION:
-        raise _fail(SpecVersionError, source, language, "newer_version", line, "schema_version",
+        raise _fail(SpecVersionError, source, language, "newer_version", line(), "schema_version",
                     found=version, supported=SCHEMA_VERSION)
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
-            raise _fail(SpecVersionError, source, language, "bad_version", line, "schema_version",
+            raise _fail(SpecVersionError, source, language, "bad_version", line(), "schema_version",
                         found=version)
         data = step(data)
         version += 1
