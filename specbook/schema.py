@@ -10,13 +10,15 @@ from typing import Any
 
 from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TOP_TABLES, Column, Table
 from specbook.lang import LANGUAGES
+from specbook.storage import MAX_INT
 
 _SCALAR = ["string", "number", "boolean", "null"]
 
 
 def _column(col: Column) -> dict[str, Any]:
     if col.kind == "int":
-        return {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\s*[0-9]*\s*$"},
+        return {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_INT},
+                          {"type": "string", "pattern": r"^\s*[0-9]*\s*$"},
                           {"type": "null"}]}
     if col.kind == "bool":
         return {"anyOf": [{"type": ["boolean", "null"]},
