@@ -122,7 +122,11 @@ class Finding:
     @property
     def blocking(self) -> bool:
         """Keeps its question open: an error, or an answer still to be confirmed."""
-        return self.severity == "error" or self.code == "open.to-confirm"
+        return self.severity == "error" or self.section_open_point
+
+    @property
+    def section_open_point(self) -> bool:
+        return self.code in ("open.to-confirm", "open.who-missing")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -212,6 +216,17 @@ class _Context:
             if o["role"] == "master":
                 self.masters[(o["entity"], o["field"])].append(o["system"])
 
+    def row_address(self, table_name: str, i: int) -> tuple[object, ...]:
+        """The key of row ``i``; steps, which have none, by scenario and step number."""
+        table = TABLE[table_name]
+        row = self.rows[table_name][i]
+        if table.key:
+            return row_key(table, row)
+        if table_name == "steps":
+            same = [r for r in self.rows["steps"][: i + 1] if r["scenario"] == row["scenario"]]
+            return (row["scenario"], len(same))
+        return (i + 1,)
+
     def choice(self, choices: str, value: str) -> str:
         words = lang.choice(self.lang, choices, value)
         return words[:1].lower() + words[1:]
@@ -256,9 +271,10 @@ def _integrity(c: _Context) -> Iterator[Hit]:
         yield "names.duplicate", location(table_name, key), {"value": " / ".join(key),
                                                              "_section": table.section}
     for table_name, i, column, value in dangling_references(c.spec):
+        if (table_name, column) == ("duplicates", "key_fields"):
+            continue  # duplicates.key-unknown says it in the words of question 7
         table = TABLE[table_name]
-        key = row_key(table, c.rows[table_name][i]) if table.key else (str(i + 1),)
-        yield "refs.unknown", location(table_name, key, column), {
+        yield "refs.unknown", location(table_name, c.row_address(table_name, i), column), {
             "value": value, "column": c.label(table_name, column),
             "_section": column_section(table_name, column)}
 
@@ -487,10 +503,11 @@ def _acceptance(c: _Context) -> Iterator[Hit]:
         if not steps.get(s["name"]):
             yield "acceptance.empty-scenario", location("scenarios", (s["name"],)), {"name": s["name"]}
         for number, step in enumerate(steps.get(s["name"], []), start=1):
-            if not step["expected"].strip():
+            if not (step["expected"].strip() and step["action"].strip()):
                 yield "acceptance.step-incomplete", location("steps", (s["name"], number), "expected"), {
                     "scenario": s["name"], "step": number}
-    covered = {s["covers"] for s in c.rows["steps"]} | {r["covers"] for r in c.rows["reconciliations"]}
+    covered = {s["covers"] for s in c.rows["steps"] if s["action"].strip() or s["expected"].strip()}
+    covered |= {r["covers"] for r in c.rows["reconciliations"] if r["rule"].strip()}
     for f in c.flows:
         if f["name"] not in covered:
             yield "acceptance.flow-uncovered", _flow_at(f), {"name": f["name"]}
@@ -529,7 +546,7 @@ def _open_points(c: _Context) -> Iterator[Hit]:
 
 @_check
 def _signoff(c: _Context) -> Iterator[Hit]:
-    if not c.rows["signoff"]:
+    if not any(r["name"].strip() for r in c.rows["signoff"]):
         yield "signoff.missing", "signoff", {}
 
 
@@ -549,17 +566,18 @@ def check(spec: Spec) -> Report:
     order = {s.key: i for i, s in enumerate(SECTIONS)}
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f.section], rank[f.severity]))
-    blocking: dict[str, list[str]] = defaultdict(list)
+    blocking: dict[int, list[str]] = defaultdict(list)
     for f in findings:
-        if f.blocking:
-            blocking[f.section].append(f.message)
+        number = SECTION[f.section].readiness_question
+        if f.blocking and number is not None:
+            blocking[number].append(f.message)
     questions = tuple(
         QuestionStatus(
             number=number,
             section=key,
             title=lang.text(spec.language, f"sections.{key}.title"),
-            closed=not blocking.get(key),
-            reasons=tuple(blocking.get(key, ())),
+            closed=not blocking.get(number),
+            reasons=tuple(blocking.get(number, ())),
         )
         for number, key in sorted(QUESTION_SECTION.items())
     )

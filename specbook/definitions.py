@@ -120,6 +120,13 @@ class Section:
     question: int | None  # 1..8 for the eight questions of the source document
     tables: tuple[str, ...] = ()
     scalars: tuple[str, ...] = field(default=())
+    # A section without a number of its own whose gaps keep this question open (statuses are among the
+    # entities of question 2 in the source document; so are the systems they live in).
+    part_of: int | None = None
+
+    @property
+    def readiness_question(self) -> int | None:
+        return self.question or self.part_of
 
 
 def _c(name: str, kind: ColumnKind = "text", **kw: object) -> Column:
@@ -282,10 +289,10 @@ SECTIONS: tuple[Section, ...] = (
     Section("project", None, scalars=("project.name", "project.customer", "project.contractor",
                                       "project.version", "project.date")),
     Section("goal", 1, tables=("indicators",), scalars=("goal.primary", "goal.other", "goal.problem")),
-    Section("systems", None, tables=("systems",)),
+    Section("systems", None, tables=("systems",), part_of=2),
     Section("entities", 2, tables=("entities", "fields")),
     Section("ownership", 3, tables=("ownership",)),
-    Section("statuses", None, tables=("statuses",)),
+    Section("statuses", None, tables=("statuses",), part_of=2),
     Section("flows", 4, tables=("flows",)),
     Section("success", 5, tables=("flows",)),
     Section("errors", 6, tables=("flows",)),

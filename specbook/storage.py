@@ -12,10 +12,11 @@ import difflib
 import fcntl
 import gc
 import hashlib
+import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,7 @@ class _Reader:
             if key in allowed:
                 continue
             values: dict[str, Any] = {"key": key}
-            close = difflib.get_close_matches(str(key), allowed, n=1)
+            close = _suggest(str(key), allowed)
             self.problem((*path, str(key)), "unknown_key", suggestion=close[0] if close else None, **values)
 
     def mapping(self, value: Any, path: PathKey) -> dict[str, Any] | None:
@@ -207,7 +208,7 @@ class _Reader:
             self.problem(path, "empty_name")
         elif kind == "choice" and text and choices and text not in CHOICES[choices]:
             options = CHOICES[choices]
-            close = difflib.get_close_matches(text, options, n=1)
+            close = _suggest(text, options)
             self.problem(path, "choice", value=text, choices=", ".join(options),
                          suggestion=close[0] if close else None)
         return text
@@ -258,7 +259,10 @@ class _Reader:
                 row[table.parent[1]] = parent
             if table.pivot:
                 pivot = table.pivot
-                nested = self.mapping(record.get(pivot.nest), (*where, pivot.nest)) or {}
+                nested = self.mapping(record.get(pivot.nest), (*where, pivot.nest))
+                if nested == {}:
+                    self.problem((*where, pivot.nest), "empty_mapping")  # a group of no rows cannot be kept
+                nested = nested or {}
                 value_col = table.column(pivot.value)
                 for key, cell in nested.items():
                     cell_path = (*where, pivot.nest, str(key))
@@ -289,7 +293,7 @@ class _Reader:
             known = {"fields": spec.fields_of(self.rows[table_name][i].get("entity", "")),
                      "flows+indicators": spec.names("flows") + spec.names("indicators")}.get(
                 str(ref)) or (spec.names(str(ref)) if ref in ("systems", "entities", "scenarios") else [])
-            close = difflib.get_close_matches(value, known, n=1)
+            close = _suggest(value, known)
             self.problem(self._cell_path(TABLE[table_name], i, column), "reference", value=value,
                          what=self._type_word(f"refs.{ref}"), suggestion=close[0] if close else None)
 
@@ -300,6 +304,14 @@ class _Reader:
         if table.parent and column == table.parent[1]:
             return path
         return (*path, column)
+
+
+def _suggest(value: str, options: Iterable[str]) -> list[str]:
+    """The closest known name to a mistyped one: same letters in another case first, then by similarity."""
+    options = list(options)
+    folded = value.casefold()
+    same = [o for o in options if o.casefold() == folded]
+    return same[:1] or difflib.get_close_matches(value, options, n=1)
 
 
 _BOOLEANS = {"true": True, "yes": True, "да": True, "1": True, "false": False, "no": False, "нет": False, "0": False}
@@ -379,6 +391,90 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Unusual(Exception):
+    """The document uses something :func:`_fast_load` leaves to PyYAML's full loader."""
+
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # what _Loader's one implicit resolver turns into None
+_FAST_DEPTH = 256  # deeper documents go the full way, which reports them as too deep
+_NO_KEY = object()
+
+
+def _fast_load(text: str) -> Any:
+    """``yaml.load(text, Loader=_Loader)`` for a plain document, built straight from the parser's events.
+
+    Composing a node tree and constructing from it costs 3-4× the parse itself. A plain document — one
+    document, no tags, anchors or aliases, no repeated or collection keys, not too deep — needs neither
+    step: a plain scalar in ``_NULLS`` is None, every other scalar is its text. Anything else raises
+    :class:`_Unusual` (and a YAML error its own error), and the caller loads the document the full way,
+    which gives the very same result or the very same error.
+    """
+    loader = _Loader(text)
+    try:
+        root: Any = None
+        stack: list[Any] = []  # open collections, innermost last
+        pending: list[Any] = []  # per open mapping: the key waiting for its value, or _NO_KEY
+        seen: list[set[str]] = []  # per open mapping: the keys it has
+        documents = 0
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.tag is not None or event.anchor is not None:
+                    raise _Unusual
+                value: Any = None if event.implicit[0] and event.value in _NULLS else event.value
+                closed = False
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.tag is not None or event.anchor is not None or len(stack) >= _FAST_DEPTH:
+                    raise _Unusual
+                if kind is yaml.MappingStartEvent:
+                    stack.append({})
+                    pending.append(_NO_KEY)
+                    seen.append(set())
+                else:
+                    stack.append([])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = stack.pop()
+                if kind is yaml.MappingEndEvent:
+                    pending.pop()
+                    seen.pop()
+                closed = True
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return root
+            elif kind is yaml.AliasEvent:
+                raise _Unusual
+            else:  # stream start, document end
+                continue
+            if not stack:
+                root = value
+            elif type(stack[-1]) is list:
+                stack[-1].append(value)
+            elif pending[-1] is _NO_KEY:
+                if closed or event.value in seen[-1]:  # a collection as a key, or a repeated key
+                    raise _Unusual
+                seen[-1].add(event.value)
+                pending[-1] = value
+            else:
+                stack[-1][pending[-1]] = value
+                pending[-1] = _NO_KEY
+    finally:
+        loader.dispose()
+
+
+def _load_yaml(text: str) -> Any:
+    """The parsed document, exactly as ``yaml.load(text, Loader=_Loader)`` gives it (or raises)."""
+    try:
+        return _fast_load(text)
+    except (_Unusual, yaml.YAMLError):
+        return yaml.load(text, Loader=_Loader)
+
+
 def _language_of(data: Any) -> str:
     if isinstance(data, dict) and data.get("language") in lang.LANGUAGES:
         return str(data["language"])
@@ -395,10 +491,15 @@ def loads(text: str, source: str = "<string>") -> Spec:
         _refuse_aliases(text, source, language)
     try:
         with _gc_paused():
-            data = yaml.load(text, Loader=_Loader)
+            data = _load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text) - 1):
+            mark = exc.context_mark  # "unexpected end of stream": point where the unclosed thing began
         reason = exc.problem or str(exc)
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+            reason += "; " + lang.text(language, "errors.tab_hint")
         raise _fail(SpecFormatError, source, language, "yaml", mark.line + 1 if mark else None,
                     reason=reason) from None
     except yaml.YAMLError as exc:
@@ -450,8 +551,8 @@ def _migrate(data: dict[str, Any], text: str, source: str, language: str) -> dic
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
-            raise _fail(SpecVersionError, source, language, "bad_version", line(), "schema_version",
-                        found=version)
+            raise _fail(SpecVersionError, source, language, "unknown_version", line(), "schema_version",
+                        found=version, supported=SCHEMA_VERSION)
         data = step(data)
         version += 1
     return data
@@ -511,9 +612,73 @@ def dumps(spec: Spec) -> str:
         records = {t.name: table_records(spec[t.name]) for t in TABLES}
         for table in TOP_TABLES:
             data[table.name] = _nest(table, records)
-        text: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                              default_flow_style=False, width=1_000_000, indent=2)
-    return text
+        try:
+            return _fast_dump(data)
+        except _Unusual:
+            text: str = yaml.dump(data, Dumper=_Dumper, **_DUMP_OPTIONS)
+            return text
+
+
+_DUMP_OPTIONS: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "default_flow_style": False,
+                                 "width": 1_000_000, "indent": 2}
+_TAGS = {str: "tag:yaml.org,2002:str", type(None): "tag:yaml.org,2002:null", bool: "tag:yaml.org,2002:bool",
+         int: "tag:yaml.org,2002:int"}
+
+
+def _fast_dump(data: dict[str, Any]) -> str:
+    """``yaml.dump(data, Dumper=_Dumper, **_DUMP_OPTIONS)``, byte for byte, without its representer.
+
+    PyYAML's representer turns every value into a node and its serializer resolves every scalar twice
+    before libyaml sees an event; here the events go to libyaml directly, with the same tags, styles and
+    implicit flags the representer and serializer would give them. Values other than dicts, lists, text,
+    None, bools and ints, or a collection met twice (which PyYAML would write as an alias), raise
+    :class:`_Unusual` and the caller dumps the full way.
+    """
+    stream = io.StringIO()
+    dumper = _Dumper(stream, **_DUMP_OPTIONS)
+    emit, resolve = dumper.emit, dumper.resolve
+    implicit: dict[tuple[type, str], tuple[bool, bool]] = {}
+    met: set[int] = set()
+
+    def node(value: Any) -> None:
+        kind = type(value)
+        if kind is dict or kind is list or kind is _FlowList:
+            if id(value) in met:
+                raise _Unusual
+            met.add(id(value))
+            if kind is dict:
+                emit(yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False))
+                for key, item in value.items():
+                    node(key)
+                    node(item)
+                emit(yaml.MappingEndEvent())
+            else:
+                emit(yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=kind is _FlowList))
+                for item in value:
+                    node(item)
+                emit(yaml.SequenceEndEvent())
+            return
+        tag = _TAGS.get(kind)
+        if tag is None:
+            raise _Unusual
+        text = value if kind is str else "" if value is None else ("true" if value else "false") if kind is bool \
+            else str(value)
+        flags = implicit.get((kind, text))
+        if flags is None:
+            flags = implicit[(kind, text)] = (resolve(yaml.ScalarNode, text, (True, False)) == tag,
+                                              resolve(yaml.ScalarNode, text, (False, True)) == tag)
+        style = "|" if kind is str and "\n" in text else None
+        emit(yaml.ScalarEvent(None, tag, flags, text, style=style))
+
+    try:
+        dumper.open()
+        emit(yaml.DocumentStartEvent(explicit=False))
+        node(data)
+        emit(yaml.DocumentEndEvent(explicit=False))
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
 
 
 # --------------------------------------------------------------------------- files

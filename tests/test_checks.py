@@ -152,8 +152,6 @@ def test_spec_data_present() -> None:
 # --------------------------------------------------------------------------- known bugs, kept as failing cases
 
 
-@pytest.mark.xfail(strict=True, reason="an answer marked not final without a confirmer does not keep its question "
-                   "open, while naming the confirmer does")
 def test_open_point_without_confirmer_keeps_question_open() -> None:
     doc = patch_document(complete_document(), [
         {"append": "open_points", "value": {"location": "flows[Payments to CRM].stuck_after_minutes"}}])
@@ -161,8 +159,6 @@ def test_open_point_without_confirmer_keeps_question_open() -> None:
     assert not report.questions[QUESTIONS.index(6)].closed
 
 
-@pytest.mark.xfail(strict=True, reason="refs.unknown locates a step by its row in the whole steps table "
-                   "(steps[5].covers), other rules by scenario and step number (steps[Name/1].covers)")
 def test_step_reference_located_like_other_step_findings() -> None:
     spec = patch_spec(specbook.load(COMPLETE), [
         {"append": "scenarios", "value": {"name": "Order cancelled"}},
@@ -174,8 +170,6 @@ def test_step_reference_located_like_other_step_findings() -> None:
     assert ("refs.unknown", "steps[Order cancelled/1].covers") in _pairs(report)
 
 
-@pytest.mark.xfail(strict=True, reason="a key field that is not a field of the entity is reported twice: "
-                   "refs.unknown and duplicates.key-unknown on the same cell")
 def test_unknown_key_field_reported_once() -> None:
     spec = patch_spec(specbook.load(COMPLETE), [{"set": "duplicates[0].key_fields", "value": ["Payment ID"]}])
     at = [c for c, loc in _pairs(specbook.check(spec)) if loc == "duplicates[Order].key_fields"]

@@ -309,8 +309,6 @@ EMPTY_PIVOTS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="a status (or ownership row) whose values map is empty loads without a word "
-                   "and disappears on the next save")
 @pytest.mark.parametrize(("table", "record", "marker"), EMPTY_PIVOTS)
 def test_pivot_record_without_values_is_kept_or_refused(table: str, record: dict[str, Any], marker: str) -> None:
     doc = complete_document()
