@@ -16,6 +16,7 @@ from specbook import lang
 from specbook.definitions import (
     CREATING_ACTIONS,
     QUESTION_SECTION,
+    SCALARS,
     SECTION,
     SECTIONS,
     TABLE,
@@ -533,15 +534,33 @@ def location_section(text: str) -> str | None:
     return None
 
 
+def describe_location(language: str, text: str) -> str:
+    """An answer's location in the user's words: ``flows[Orders to CRM].trigger`` → «Orders to CRM — When»."""
+    parsed = parse_location(text)
+    if parsed is None:
+        return text
+    head, key, column = parsed
+    if head in TABLE:
+        words = [key.replace("/", " / ")] if key else [lang.text(language, f"sections.{TABLE[head].section}.title")]
+        if column and column in TABLE[head].column_names:
+            words.append(lang.label(language, head, column))
+        return " — ".join(words)
+    if column and any(s.group == head and s.name == column for s in SCALARS):
+        return str(lang.lookup(language, f"scalars.{head}.{column}.label"))
+    if head in SECTION:
+        return lang.text(language, f"sections.{head}.title")
+    return text
+
+
 @_check
 def _open_points(c: _Context) -> Iterator[Hit]:
     for p in c.rows["open_points"]:
         section = location_section(p["location"]) or "open_points"
+        words = describe_location(c.lang, p["location"])
         if p["who"].strip():
-            yield "open.to-confirm", p["location"], {"location": p["location"], "who": p["who"],
-                                                      "_section": section}
+            yield "open.to-confirm", p["location"], {"location": words, "who": p["who"], "_section": section}
         else:
-            yield "open.who-missing", p["location"], {"location": p["location"], "_section": section}
+            yield "open.who-missing", p["location"], {"location": words, "_section": section}
 
 
 @_check
