@@ -72,7 +72,7 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
     systems = [
         {"name": f"{w['system']} {i + 1}", "kind": kinds[i % len(kinds)],
          "owner": w["owner"].format(system=i + 1), "contact": f"owner{i + 1}@example.com",
-         "notes": "" if i % 3 else "Legacy; exports once an hour"}
+         "notes": "" if i % 3 else "Legacy system.\nExports once an hour: expect up to 60 minutes of delay."}
         for i in range(n_systems)
     ]
     system_names = [s["name"] for s in systems]
@@ -120,7 +120,7 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
         ownership.append({"entity": entity, "field": "", "system": copy, "role": "copy"})
         for s in extra:
             ownership.append({"entity": entity, "field": "", "system": s, "role": "reads"})
-        for name in rnd.sample(names, 2):
+        for name in rnd.sample(names, min(2, len(names))):
             ownership.append({"entity": entity, "field": name, "system": copy, "role": "master"})
             ownership.append({"entity": entity, "field": name, "system": master, "role": "edits"})
         for st in w["status"][: rnd.randint(3, len(w["status"]))]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from specbook import lang
+from specbook._perf import gc_paused
 from specbook.definitions import (
     CREATING_ACTIONS,
     QUESTION_SECTION,
@@ -574,6 +575,11 @@ def _signoff(c: _Context) -> Iterator[Hit]:
 
 def check(spec: Spec) -> Report:
     """Every finding about ``spec`` and the readiness of each of the eight questions."""
+    with gc_paused():  # the rules build many short-lived records that stay alive until the end
+        return _check_spec(spec)
+
+
+def _check_spec(spec: Spec) -> Report:
     context = _Context(spec)
     findings = []
     for fn in _CHECKS:

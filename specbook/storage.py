@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import difflib
 import fcntl
-import gc
 import hashlib
 import io
 import os
@@ -23,6 +22,7 @@ from typing import Any
 import yaml
 
 from specbook import lang
+from specbook._perf import gc_paused
 from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TABLE, TABLES, TOP_TABLES, Table
 from specbook.errors import (
     Problem,
@@ -76,9 +76,6 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
 
 _Loader.construct_mapping = _construct_mapping
 _Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-
-# An anchor starts with "&" after a blank, a start of line or a flow/structure indicator.
-_ANCHOR = re.compile(r"(?:^|[\s\[\{,:-])&[^\s]", re.MULTILINE)
 
 
 class _FlowList(list[str]):
@@ -228,6 +225,9 @@ class _Reader:
             }
         for table in TOP_TABLES:
             self.table(table, data.get(table.name), (table.name,), None)
+        for table in TABLES:
+            if table.pivot:
+                self._gather(table)
         spec = Spec(
             language=language,
             project=Project(**groups["project"]),
@@ -278,6 +278,19 @@ class _Reader:
     def _add(self, table: Table, row: dict[str, Any], path: PathKey) -> None:
         self.rows[table.name].append(row)
         self.row_paths[table.name].append(path)
+
+    def _gather(self, table: Table) -> None:
+        """Rows of a pivot table in the order ``dumps`` writes them: a group (entity and field, entity and
+        status) that the file splits over several records is gathered at its first place, so that the spec
+        read is the one written back (``loads(dumps(spec)) == spec``)."""
+        rows, paths = self.rows[table.name], self.row_paths[table.name]
+        group_columns = [c.name for c in table.file_columns]
+        first: dict[tuple[Any, ...], int] = {}
+        rank = [first.setdefault(tuple(r[c] for c in group_columns), i) for i, r in enumerate(rows)]
+        order = sorted(range(len(rows)), key=rank.__getitem__)
+        if order != list(range(len(rows))):
+            self.rows[table.name] = [rows[i] for i in order]
+            self.row_paths[table.name] = [paths[i] for i in order]
 
     def integrity(self, spec: Spec) -> None:
         """Duplicate names and references to undeclared things, found by the model's own rules."""
@@ -365,38 +378,31 @@ def _fail(cls: type[SpecError], source: str, language: str, key: str, line: int 
     return cls(source, [Problem(line, path, _message(language, key, values))])
 
 
-def _refuse_aliases(text: str, source: str, language: str) -> None:
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise _fail(SpecFormatError, source, language, "aliases", line)
-    except yaml.YAMLError:
-        return  # the full load below reports the syntax error with its place
+class _Aliased(Exception):
+    """The document uses an anchor or an alias: refused, since aliases can expand without bound."""
 
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large document is built or written.
-
-    Parsing, reading and dumping allocate hundreds of thousands of containers that all stay alive; the
-    collector would scan them again and again for nothing to collect (2-3× the work itself at 10k fields).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 class _Unusual(Exception):
     """The document uses something :func:`_fast_load` leaves to PyYAML's full loader."""
 
 
+class _TooDeep(Exception):
+    """The document nests collections deeper than :data:`_MAX_DEPTH`."""
+
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+# A spec nests at most 5 collections deep. libyaml's composer recurses in C (the interpreter crashes on a
+# few hundred thousand "[") and its scanner slows quadratically with flow depth, so a deeper document is
+# refused before any of it is composed.
+_MAX_DEPTH = 64
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # what _Loader's one implicit resolver turns into None
-_FAST_DEPTH = 256  # deeper documents go the full way, which reports them as too deep
 _NO_KEY = object()
 
 
@@ -404,10 +410,11 @@ def _fast_load(text: str) -> Any:
     """``yaml.load(text, Loader=_Loader)`` for a plain document, built straight from the parser's events.
 
     Composing a node tree and constructing from it costs 3-4× the parse itself. A plain document — one
-    document, no tags, anchors or aliases, no repeated or collection keys, not too deep — needs neither
-    step: a plain scalar in ``_NULLS`` is None, every other scalar is its text. Anything else raises
-    :class:`_Unusual` (and a YAML error its own error), and the caller loads the document the full way,
-    which gives the very same result or the very same error.
+    document, no tags, anchors or aliases, no repeated or collection keys — needs neither step: a plain
+    scalar in ``_NULLS`` is None, every other scalar is its text. Any other document is still read to its
+    end to check its depth, then raises :class:`_Unusual`, and the caller loads it the full way, which gives
+    the very same result or error. A YAML error raises as such; a document deeper than :data:`_MAX_DEPTH`
+    raises :class:`_TooDeep` as soon as the parser gets there.
     """
     loader = _Loader(text)
     try:
@@ -415,40 +422,54 @@ def _fast_load(text: str) -> Any:
         stack: list[Any] = []  # open collections, innermost last
         pending: list[Any] = []  # per open mapping: the key waiting for its value, or _NO_KEY
         seen: list[set[str]] = []  # per open mapping: the keys it has
-        documents = 0
+        texts: dict[str, str] = {}  # one object per distinct text: names repeat in every row that refers to them
+        depth = documents = 0
+        unusual = False
         while True:
             event = loader.get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                if event.tag is not None or event.anchor is not None:
-                    raise _Unusual
-                value: Any = None if event.implicit[0] and event.value in _NULLS else event.value
-                closed = False
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if event.tag is not None or event.anchor is not None or len(stack) >= _FAST_DEPTH:
-                    raise _Unusual
-                if kind is yaml.MappingStartEvent:
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    raise _TooDeep(event.start_mark.line + 1 if event.start_mark else None)
+                if event.anchor is not None:
+                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
+                if unusual or event.tag is not None:
+                    unusual = True
+                elif kind is yaml.MappingStartEvent:
                     stack.append({})
                     pending.append(_NO_KEY)
                     seen.append(set())
                 else:
                     stack.append([])
                 continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                value = stack.pop()
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                if unusual:
+                    continue
+                value: Any = stack.pop()
                 if kind is yaml.MappingEndEvent:
                     pending.pop()
                     seen.pop()
-                closed = True
+                key_text = None  # a collection cannot be a key
+            elif kind is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
+                if unusual or event.tag is not None:
+                    unusual = True
+                    continue
+                key_text = texts.setdefault(event.value, event.value)
+                value = None if event.implicit[0] and key_text in _NULLS else key_text
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
-                if documents > 1:
-                    raise _Unusual
+                unusual = unusual or documents > 1
                 continue
             elif kind is yaml.StreamEndEvent:
+                if unusual:
+                    raise _Unusual
                 return root
             elif kind is yaml.AliasEvent:
-                raise _Unusual
+                raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
             else:  # stream start, document end
                 continue
             if not stack:
@@ -456,9 +477,10 @@ def _fast_load(text: str) -> Any:
             elif type(stack[-1]) is list:
                 stack[-1].append(value)
             elif pending[-1] is _NO_KEY:
-                if closed or event.value in seen[-1]:  # a collection as a key, or a repeated key
-                    raise _Unusual
-                seen[-1].add(event.value)
+                if key_text is None or key_text in seen[-1]:  # a collection as a key, or a repeated key
+                    unusual = True
+                    continue
+                seen[-1].add(key_text)
                 pending[-1] = value
             else:
                 stack[-1][pending[-1]] = value
@@ -484,21 +506,27 @@ def _language_of(data: Any) -> str:
 def loads(text: str, source: str = "<string>") -> Spec:
     """Parse a spec from YAML text. Every problem raises one :class:`SpecError` naming line and field."""
     language = lang.DEFAULT_LANGUAGE
-    size = len(text.encode("utf-8", "surrogatepass"))
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # lone surrogates: no UTF-8 file holds them, and libyaml cannot take them
+        raise _fail(SpecFormatError, source, language, "not_utf8", text.count("\n", 0, exc.start) + 1,
+                    reason=str(exc.reason)) from None
     if size > MAX_BYTES:
         raise _fail(SpecFormatError, source, language, "too_large", size=size, limit=MAX_BYTES)
-    if _ANCHOR.search(text) or "*" in text:
-        _refuse_aliases(text, source, language)
     try:
-        with _gc_paused():
+        with gc_paused():
             data = _load_yaml(text)
+    except _TooDeep as exc:
+        raise _fail(SpecFormatError, source, language, "too_deep", exc.line) from None
+    except _Aliased as exc:
+        raise _fail(SpecFormatError, source, language, "aliases", exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.index >= len(text) - 1):
             mark = exc.context_mark  # "unexpected end of stream": point where the unclosed thing began
         reason = exc.problem or str(exc)
-        lines = text.splitlines()
-        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        text_lines = text.splitlines()
+        if mark is not None and mark.line < len(text_lines) and "\t" in text_lines[mark.line]:
             reason += "; " + lang.text(language, "errors.tab_hint")
         raise _fail(SpecFormatError, source, language, "yaml", mark.line + 1 if mark else None,
                     reason=reason) from None
@@ -516,7 +544,7 @@ def loads(text: str, source: str = "<string>") -> Spec:
                     value=data["language"], choices=", ".join(lang.LANGUAGES))
     reader = _Reader(language)
     try:
-        with _gc_paused():
+        with gc_paused():
             spec = reader.read(data, language)
     except RecursionError:
         raise _fail(SpecFormatError, source, language, "too_deep") from None
@@ -587,12 +615,15 @@ def _nest(table: Table, records: dict[str, list[dict[str, Any]]]) -> list[dict[s
         for r in records[child.name]:
             by_parent.setdefault(r[link], []).append(r)
         # children whose parent row is missing keep their data under a parent of that name
-        for missing in [p for p in by_parent if p not in {str(r["name"]) for r in rows}]:
+        declared = {str(r["name"]) for r in rows}  # once: rebuilt per parent it made saving quadratic
+        blanks = []
+        for missing in [p for p in by_parent if p not in declared]:
             blank = {c.name: None if c.kind == "int" else ("" if c.kind != "bool" else False)
                      for c in table.columns}
             blank["name"] = missing
             out.append(_file_record(table, blank))
-            rows = [*rows, blank]
+            blanks.append(blank)
+        rows = [*rows, *blanks]
         for record, row in zip(out, rows, strict=True):
             nested = _nest(child, {child.name: by_parent.get(str(row["name"]), []), **{
                 t.name: [] for t in CHILDREN[child.name]}})
@@ -600,18 +631,24 @@ def _nest(table: Table, records: dict[str, list[dict[str, Any]]]) -> list[dict[s
     return out
 
 
-def dumps(spec: Spec) -> str:
-    """The spec as YAML text: fixed key order, rows in the model's order, Cyrillic as text."""
+def _document(spec: Spec) -> dict[str, Any]:
+    """The spec as the plain data its file holds."""
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "language": spec.language,
         "project": dataclasses.asdict(spec.project),
         "goal": dataclasses.asdict(spec.goal),
     }
-    with _gc_paused():
-        records = {t.name: table_records(spec[t.name]) for t in TABLES}
-        for table in TOP_TABLES:
-            data[table.name] = _nest(table, records)
+    records = {t.name: table_records(spec[t.name]) for t in TABLES}
+    for table in TOP_TABLES:
+        data[table.name] = _nest(table, records)
+    return data
+
+
+def dumps(spec: Spec) -> str:
+    """The spec as YAML text: fixed key order, rows in the model's order, Cyrillic as text."""
+    with gc_paused():
+        data = _document(spec)
         try:
             return _fast_dump(data)
         except _Unusual:
@@ -661,8 +698,12 @@ def _fast_dump(data: dict[str, Any]) -> str:
         tag = _TAGS.get(kind)
         if tag is None:
             raise _Unusual
-        text = value if kind is str else "" if value is None else ("true" if value else "false") if kind is bool \
-            else str(value)
+        if kind is str:
+            text = value
+        elif kind is bool:
+            text = "true" if value else "false"
+        else:
+            text = "" if value is None else str(value)
         flags = implicit.get((kind, text))
         if flags is None:
             flags = implicit[(kind, text)] = (resolve(yaml.ScalarNode, text, (True, False)) == tag,
