@@ -8,6 +8,7 @@ looked up by the keys derived here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -94,7 +95,7 @@ class Table:
                 return c
         raise KeyError(name)
 
-    @property
+    @functools.cached_property
     def file_columns(self) -> tuple[Column, ...]:
         """Columns as they appear in one record of the file (parent link and pivot pair left out)."""
         skip = set()

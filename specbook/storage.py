@@ -254,7 +254,12 @@ class _Reader:
             if record is None:
                 continue
             self.keys(record, allowed, where)
-            row = {c.name: self.convert(c.kind, c.choices, record.get(c.name), (*where, c.name)) for c in columns}
+            row = {}
+            for c in columns:
+                cell = record.get(c.name)
+                # plain text is by far the most common cell: take it as it is
+                row[c.name] = cell if c.kind == "text" and type(cell) is str else self.convert(
+                    c.kind, c.choices, cell, (*where, c.name))
             if parent is not None and table.parent:
                 row[table.parent[1]] = parent
             if table.pivot:
