@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from specbook import lang
 from specbook.checks import check
 from specbook.errors import SpecError
+from specbook.export import DEFAULT_DIR, UnknownFormatError, WorkbookRunError, export
 from specbook.reporting import FORMATS
 from specbook.scaffold import FolderNotEmptyError, UnknownExampleError, create, example_names
 from specbook.schema import json_schema
@@ -31,6 +32,8 @@ examples:
   specbook new demo --from-example shop-crm   start from a bundled example
   specbook check acme                         what is still open, grouped by question
   specbook check acme --format junit > report.xml
+  specbook export acme                        handouts (HTML, PDF), spec copy and JSON Schema in exports/
+  specbook app acme --port 8866               the workbook code-free in a browser, for the customer
 """
 
 
@@ -62,6 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec file",
                                  description="Print the JSON Schema that every valid spec file validates against.")
     schema.set_defaults(run=_schema)
+
+    exp = commands.add_parser("export", help="export the handout (HTML, PDF), the spec file and its JSON Schema",
+                              description="Run the workbook of PATH with static views and write its handouts, a "
+                              "copy of the spec file and its JSON Schema to DIR; print the paths written. Exit 0: "
+                              "written; 2: unreadable input or a workbook cell failed.")
+    exp.add_argument("path", metavar="PATH",
+                     help="a workbook folder, its spec.yaml or workbook.ipynb, or any spec file")
+    exp.add_argument("--to", default="html,pdf", metavar="FORMATS",
+                     help="comma-separated formats: html, pdf (default: html,pdf)")
+    exp.add_argument("-o", "--output", metavar="DIR", default=DEFAULT_DIR,
+                     help=f"folder to write to (default: {DEFAULT_DIR})")
+    exp.set_defaults(run=_export)
+
+    app = commands.add_parser("app", help="serve the workbook code-free in a browser (customer mode)",
+                              description="Serve the workbook of DIR with Voila on 127.0.0.1 and print its URL; "
+                              "answers land in DIR/spec.yaml. Stop with Ctrl-C. Exit 2: unreadable spec or port "
+                              "in use.")
+    app.add_argument("dir", metavar="DIR", help="a workbook folder (or its spec.yaml)")
+    app.add_argument("--port", type=int, metavar="N", help="port to listen on (default: 8866 or the next free one)")
+    app.set_defaults(run=_app)
     return parser
 
 
@@ -96,6 +119,36 @@ def _check(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        paths = export(args.path, to=args.to, output_dir=args.output)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except (UnknownFormatError, WorkbookRunError) as exc:
+        print(f"specbook export: {args.path}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        print(f"specbook export: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+def _app(args: argparse.Namespace) -> int:
+    from specbook.app import serve
+
+    try:
+        return serve(args.dir, port=args.port)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except OSError as exc:
+        print(f"specbook app: {exc}", file=sys.stderr)
+        return EXIT_INPUT
 
 
 def main(argv: Sequence[str] | None = None) -> int:

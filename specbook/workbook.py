@@ -9,8 +9,12 @@ JupyterLab and Voila, and as static HTML wherever widgets cannot run (exported h
 from __future__ import annotations
 
 import asyncio
+import datetime
+import hashlib
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +26,30 @@ from specbook.storage import load, resolve, save
 # Seconds to wait after the last edit before writing; a burst of keystrokes writes once.
 SAVE_DELAY = 0.3
 
+# Seconds between two looks at the file on disk while forms are shown.
+WATCH_INTERVAL = 1.0
+
 # Set by the exporters: views render static HTML only, no widgets are built.
 STATIC_ENV = "SPECBOOK_STATIC"
+
+# A spec file or workbook folder that ``open_workbook()`` opens instead of the current folder (used to run
+# the workbook template against a given spec, e.g. in tests and in customer mode).
+SPEC_ENV = "SPECBOOK_SPEC"
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed since listeners were last told: the tables (and scalar groups ``project``/``goal``)
+    edited, or ``everything`` after a reload. Neither: only the state of the file (saved, refused because
+    it changed on disk, changed on disk)."""
+
+    tables: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def touches(self, names: Iterable[str]) -> bool:
+        return self.everything or not self.tables.isdisjoint(names)
 
 
 class Workbook:
@@ -33,36 +59,64 @@ class Workbook:
         self.path: Path = resolve(path)
         self.spec: Spec = load(self.path)
         self.conflict: SpecConflictError | None = None
+        # The file on disk differs from what this workbook loaded or last saved (seen by ``check_disk``).
+        self.stale: bool = False
+        self.saved_at: datetime.datetime | None = None
+        # Forms built for this workbook, by view name; displaying a view twice shows the same form.
+        self.forms: dict[str, Any] = {}
         self._pending: asyncio.TimerHandle | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._edited: set[str] = set()
+        self._listeners: list[Callable[[Change], None]] = []
         self._report: Report | None = None
+        self._watching: asyncio.TimerHandle | None = None
+        self._seen: tuple[int, int] | None = self._stat()
 
     @property
     def static(self) -> bool:
         return os.environ.get(STATIC_ENV, "") not in ("", "0")
 
+    @property
+    def dirty(self) -> bool:
+        """Edits are waiting to be written (during the save delay, or because of a conflict)."""
+        return self._pending is not None or bool(self._edited) or self.conflict is not None
+
     # -- changes ----------------------------------------------------------------------------------------
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` after every change of the spec (e.g. to refresh the readiness panel)."""
+    def on_change(self, listener: Callable[[Change], None]) -> None:
+        """Call ``listener(change)`` after edits settle (saved or refused) and after a reload."""
         self._listeners.append(listener)
 
-    def changed(self) -> None:
-        """The spec was edited: check again, tell the views, and schedule a save."""
+    def changed(self, *tables: str, at_once: bool = False) -> None:
+        """The spec was edited (in ``tables``; none named: anywhere). The edit is saved and the views told
+        after :data:`SAVE_DELAY` without further edits, or now if ``at_once`` or no event loop runs."""
         self._report = None
-        for listener in list(self._listeners):
-            listener()
+        self._edited.update(tables or ("*",))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.flush()
-            return
+            loop = None
         if self._pending is not None:
             self._pending.cancel()
-        self._pending = loop.call_later(SAVE_DELAY, self.flush)
+            self._pending = None
+        if at_once or loop is None:
+            self._settle()
+        else:
+            self._pending = loop.call_later(SAVE_DELAY, self._settle)
+
+    def _settle(self) -> None:
+        self._pending = None
+        self.flush()
+
+    def _notify(self, change: Change) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # one broken view must not stop saving or the other views
+                _log.exception("specbook: a view failed to refresh")
 
     def flush(self, *, force: bool = False) -> bool:
-        """Write pending edits now. Returns False (and sets ``conflict``) if the file changed on disk."""
+        """Write pending edits now and tell the views. Returns False (and sets ``conflict``) if the file
+        changed on disk since it was loaded or saved here: nothing is overwritten unless ``force``."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
@@ -70,17 +124,28 @@ class Workbook:
             save(self.spec, self.path, force=force)
         except SpecConflictError as exc:
             self.conflict = exc
-            for listener in list(self._listeners):
-                listener()
-            return False
-        self.conflict = None
-        return True
+            self.stale = True
+            ok = False
+        else:
+            self.conflict = None
+            self.stale = False
+            self._seen = self._stat()
+            self.saved_at = datetime.datetime.now()
+            ok = True
+        edited, self._edited = self._edited, set()
+        self._notify(Change(frozenset(edited - {"*"}), everything="*" in edited))
+        return ok
+
+    def overwrite(self) -> bool:
+        """Keep this workbook's version: write it over the file that changed on disk."""
+        return self.flush(force=True)
 
     def reload(self) -> None:
         """Drop unsaved edits and read the file as it is on disk now."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
+        self._edited.clear()
         fresh = load(self.path)
         self.spec.language = fresh.language
         self.spec.project = fresh.project
@@ -90,15 +155,66 @@ class Workbook:
         self.spec.origins.clear()
         self.spec.origins.update(fresh.origins)
         self.conflict = None
+        self.stale = False
+        self._seen = self._stat()
         self._report = None
-        for listener in list(self._listeners):
-            listener()
+        self._notify(Change(everything=True))
 
     @property
     def report(self) -> Report:
         if self._report is None:
             self._report = check(self.spec)
         return self._report
+
+    # -- the file on disk -------------------------------------------------------------------------------
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def check_disk(self) -> bool:
+        """Look whether the file changed on disk since it was loaded or saved here; if so, mark the workbook
+        ``stale`` and tell the views (they offer to reload). Returns ``stale``."""
+        seen = self._stat()
+        if seen == self._seen or self.stale:
+            return self.stale
+        self._seen = seen
+        try:
+            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        if self.spec.origins.get(str(self.path.resolve())) != digest:
+            self.stale = True
+            self._notify(Change())
+        return self.stale
+
+    def watch(self, interval: float = WATCH_INTERVAL) -> None:
+        """Keep looking at the file on disk while an event loop runs (idempotent; no-op without a loop)."""
+        if self._watching is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        def tick() -> None:
+            try:
+                self.check_disk()
+            finally:
+                self._watching = loop.call_later(interval, tick)
+
+        self._watching = loop.call_later(interval, tick)
+
+    def close(self) -> None:
+        """Write what is pending and stop watching the file."""
+        if self._watching is not None:
+            self._watching.cancel()
+            self._watching = None
+        if self._pending is not None:
+            self._settle()
 
     # -- views ------------------------------------------------------------------------------------------
 
@@ -118,6 +234,9 @@ class Workbook:
         return TitleView(self)
 
 
-def open_workbook(path: str | os.PathLike[str] = ".") -> Workbook:
-    """The workbook of a folder (or of a spec file)."""
+def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook:
+    """The workbook of a folder (or of a spec file); without a path, the folder named by the environment
+    variable ``SPECBOOK_SPEC`` if it is set, else the current folder."""
+    if path is None:
+        path = os.environ.get(SPEC_ENV) or "."
     return Workbook(path)

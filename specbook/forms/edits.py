@@ -1,0 +1,668 @@
+"""The edits forms make to the spec model, without any widget.
+
+A form turns what a person typed into a model value (:func:`parse`), writes it (:func:`set_value`,
+:func:`add_row`, :func:`remove_row`, …) and tells the workbook. Every function here either changes the model
+consistently — a renamed system is renamed in every flow, ownership row, status mapping, step and "to be
+confirmed" mark — or raises :class:`EditError` and leaves the model as it was. The error carries a key of the
+language tables (``forms.errors.*``), so the form can say what is wrong in the spec's language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from specbook import lang
+from specbook.definitions import (
+    CHILDREN,
+    CHOICES,
+    SCALARS,
+    SECTION,
+    TABLE,
+    TABLES,
+    TRIGGER_PERIOD_MINUTES,
+    Column,
+    Table,
+)
+from specbook.model import Spec, location, make_table, parse_location, row_key, table_records
+
+# Things a name can identify. A table name stands for the names of its rows; "fields" and "statuses" are
+# named within one entity (their ``scope``).
+SCOPED = frozenset({"fields", "statuses"})
+_OWN_COLUMN = {"fields": ("fields", "name"), "statuses": ("statuses", "status")}
+_MAX_PLACES = 8
+
+
+class EditError(ValueError):
+    """An edit that was not made. ``message(language)`` says why, in words for the person who typed it."""
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        super().__init__(key, values)
+        self.key = key
+        self.values = values
+
+    def message(self, language: str) -> str:
+        values = {k: _words(language, v) for k, v in self.values.items()}
+        return lang.text(language, f"forms.errors.{self.key}", **values)
+
+
+def _words(language: str, value: Any) -> Any:
+    """Lists become «a», «b»; a list of locations becomes readable places."""
+    if isinstance(value, _Places):
+        shown = [describe_location(language, loc) for loc in value.locations[:_MAX_PLACES]]
+        if len(value.locations) > _MAX_PLACES:
+            shown.append(lang.text(language, "forms.errors.more", n=len(value.locations) - _MAX_PLACES))
+        return "; ".join(shown)
+    if isinstance(value, _Choices):
+        return ", ".join(f"«{w}»" for w in value.words(language))
+    if isinstance(value, _Label):
+        return lang.label(language, value.table, value.column)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class _Places:
+    locations: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Choices:
+    choices: str | None = None
+    names: tuple[str, ...] = ()
+
+    def words(self, language: str) -> list[str]:
+        if self.choices is not None:
+            return [lang.choice(language, self.choices, v) for v in CHOICES[self.choices]]
+        return list(self.names)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Label:
+    table: str
+    column: str
+
+
+# --------------------------------------------------------------------------- showing and reading one value
+
+
+def yes_no(language: str) -> tuple[str, str]:
+    return lang.text(language, "forms.yes"), lang.text(language, "forms.no")
+
+
+def display(language: str, table: str, column: str, value: Any) -> str:
+    """The text a form shows for a model value: choice words, yes/no, numbers as digits, lists joined."""
+    col = TABLE[table].column(column)
+    if col.kind == "int":
+        return "" if value is None or value is pd.NA else str(int(value))
+    if col.kind == "bool":
+        return yes_no(language)[0 if value else 1]
+    if col.kind == "choice" and col.choices:
+        return lang.choice(language, col.choices, str(value)) if value else ""
+    if col.kind == "list":
+        return ", ".join(str(v) for v in (value or ()))
+    return "" if value is None else str(value)
+
+
+def ref_names(spec: Spec, ref: str, entity: str = "") -> list[str]:
+    """The names a reference may take: declared systems, entities, scenarios, flows and indicators, or
+    the fields of ``entity``."""
+    if ref == "fields":
+        return spec.fields_of(entity)
+    if ref == "flows+indicators":
+        return spec.names("flows") + spec.names("indicators")
+    return spec.names(ref)
+
+
+def options(spec: Spec, table: str, column: str, entity: str = "") -> list[str] | None:
+    """The words a person may choose from for a column (a blank first where an answer may be empty),
+    or None for free text."""
+    t = TABLE[table]
+    col = t.column(column)
+    if col.kind == "bool":
+        return list(yes_no(spec.language))
+    if col.kind == "choice" and col.choices:
+        return ["", *(lang.choice(spec.language, col.choices, v) for v in CHOICES[col.choices])]
+    link = t.parent[1] if t.parent else None
+    if col.kind == "ref" and col.ref and column != link:
+        return ["", *dict.fromkeys(ref_names(spec, col.ref, entity))]
+    return None
+
+
+def parse(spec: Spec, table: str, column: str, text: Any, *, entity: str = "") -> Any:
+    """The model value for what a person typed into a column, or :class:`EditError`."""
+    col = TABLE[table].column(column)
+    return parse_value(spec, col, text, table=table, entity=entity)
+
+
+def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str = "") -> Any:
+    language = spec.language
+    if col.kind == "list":
+        items = text if isinstance(text, list | tuple) else str(text or "").split(",")
+        values = [str(v).strip() for v in items if str(v).strip()]
+        known = ref_names(spec, col.ref, entity) if col.ref else None
+        for v in values:
+            if known is not None and v not in known:
+                raise EditError("not_field", value=v, entity=entity)
+        return list(dict.fromkeys(values))
+    if isinstance(text, bool) and col.kind == "bool":
+        return text
+    raw = "" if text is None else str(text)
+    stripped = raw.strip()
+    if col.kind == "name":
+        if not stripped:
+            raise EditError("empty", label=_Label(table, col.name))
+        return stripped
+    if col.kind == "int":
+        if not stripped:
+            return None
+        digits = stripped.replace(" ", "").replace("\u00a0", "")
+        if digits.isdecimal() and digits.isascii():
+            return int(digits)
+        raise EditError("not_minutes" if col.name.endswith("_minutes") else "not_number", value=stripped)
+    if col.kind == "bool":
+        yes, no = yes_no(language)
+        flag = _match(stripped, {yes: True, no: False, "yes": True, "no": False, "true": True, "false": False})
+        if flag is None and stripped:
+            raise EditError("not_yes_no", value=stripped)
+        return bool(flag)
+    if col.kind == "choice" and col.choices:
+        if not stripped:
+            return ""
+        words = {lang.choice(language, col.choices, v): v for v in CHOICES[col.choices]}
+        value = stripped if stripped in CHOICES[col.choices] else _match(stripped, words)
+        if value is None:
+            raise EditError("not_choice", value=stripped, choices=_Choices(col.choices))
+        return value
+    if col.kind == "ref" and col.ref:
+        if not stripped:
+            return ""
+        names = ref_names(spec, col.ref, entity)
+        if stripped not in names:
+            raise EditError("not_declared", value=stripped, choices=_Choices(names=tuple(dict.fromkeys(names))))
+        return stripped
+    return raw
+
+
+def set_scalar(spec: Spec, key: str, text: Any) -> None:
+    """Store one answer of the project or the goal (``goal.primary``, ``project.name``, …)."""
+    scalar = next((s for s in SCALARS if f"{s.group}.{s.name}" == key), None)
+    if scalar is None:
+        raise KeyError(f"No answer named {key!r}; answers are: {', '.join(f'{s.group}.{s.name}' for s in SCALARS)}")
+    value = "" if text is None else str(text)
+    if scalar.kind == "choice" and scalar.choices and value:
+        words = {lang.choice(spec.language, scalar.choices, v).lower(): v for v in CHOICES[scalar.choices]}
+        value = value if value in CHOICES[scalar.choices] else words.get(value.strip().lower(), "")
+        if not value:
+            raise EditError("not_choice", value=text, choices=_Choices(scalar.choices))
+    spec.set_scalar(key, value)
+
+
+def _match(typed: str, words: Mapping[str, Any]) -> Any:
+    """The value of the word ``typed`` names: the word itself (any case), else the one word it begins."""
+    lowered = typed.strip().lower()
+    exact = [v for w, v in words.items() if w.lower() == lowered]
+    if exact:
+        return exact[0]
+    starting = {v for w, v in words.items() if lowered and w.lower().startswith(lowered)}
+    return starting.pop() if len(starting) == 1 else None
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _frame(spec: Spec, table: str, rows: list[dict[str, Any]]) -> None:
+    spec[table] = make_table(table, rows)
+
+
+def _row_entity(spec: Spec, table: str, row: int) -> str:
+    df = spec[table]
+    return str(df["entity"].iat[row]) if "entity" in df.columns else ""
+
+
+def _check_new_name(spec: Spec, table: Table, values: Mapping[str, Any], row: int | None = None) -> None:
+    """A keyed table's name must not be empty and must be unique (within its parent, for fields)."""
+    if not table.key:
+        return
+    df = spec[table.name]
+    records = table_records(df)
+    for col in table.key:
+        if table.column(col).kind == "name" and not str(values.get(col, "")).strip():
+            raise EditError("empty", label=_Label(table.name, col))
+    key = tuple(str(values.get(k, "")) for k in table.key)
+    for i, r in enumerate(records):
+        if i != row and row_key(table, r) == key:
+            raise EditError("duplicate", value=" / ".join(k for k in key if k))
+
+
+def add_row(spec: Spec, table: str, values: Mapping[str, Any]) -> int:
+    """Append a row (its name checked: not empty, not taken); returns its position."""
+    t = TABLE[table]
+    record = {c.name: values.get(c.name, _blank(c)) for c in t.columns}
+    for col in t.columns:
+        if col.kind == "name":
+            record[col.name] = str(record[col.name]).strip()
+    _check_new_name(spec, t, record)
+    rows = table_records(spec[table])
+    rows.append(record)
+    _frame(spec, table, rows)
+    return len(rows) - 1
+
+
+def _blank(col: Column) -> Any:
+    return {"int": None, "bool": False, "list": []}.get(col.kind, "")
+
+
+def set_value(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
+    """Write one typed value. Renaming a row renames every reference to it."""
+    t = TABLE[table]
+    df = spec[table]
+    old = df[column].iat[row]
+    old = None if old is pd.NA else old
+    if old == value:
+        return
+    if column in t.key and t.column(column).kind == "name":
+        scope = _row_entity(spec, table, row) if table in SCOPED else ""
+        kind = _kind_of(table)
+        if kind is not None:
+            rename(spec, kind, str(old), str(value), scope=scope)
+            return
+        record = table_records(df)[row]
+        record[column] = value
+        _check_new_name(spec, t, record, row)
+        _rewrite_marks(spec, table, str(old), str(value), "")
+    _assign(spec, table, row, column, value)
+
+
+def _assign(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
+    df = spec[table]
+    kind = TABLE[table].column(column).kind
+    if kind == "list":
+        cells: list[Any] = df[column].tolist()
+        cells[row] = list(value)
+        df[column] = pd.Series(cells, index=df.index, dtype="object")
+    elif kind == "int":
+        df.at[df.index[row], column] = pd.NA if value is None else int(value)
+    elif kind == "bool":
+        df.at[df.index[row], column] = bool(value)
+    else:
+        df.at[df.index[row], column] = str(value)
+
+
+def _kind_of(table: str) -> str | None:
+    """The thing a keyed table's name column names, if others refer to it."""
+    return table if table in ("systems", "entities", "fields", "flows", "indicators", "scenarios") else None
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _ref_matches(ref: str | None, kind: str) -> bool:
+    return ref == kind or (ref == "flows+indicators" and kind in ("flows", "indicators"))
+
+
+def _referring_cells(spec: Spec, kind: str, name: str, scope: str) -> Iterator[tuple[str, int, str]]:
+    """``(table, row, column)`` of every cell that refers to ``name`` (in ``scope`` for fields)."""
+    for t in TABLES:
+        for col in t.columns:
+            if not _ref_matches(col.ref, kind):
+                continue
+            df = spec[t.name]
+            entities = df["entity"].tolist() if kind in SCOPED else None
+            for i, cell in enumerate(df[col.name].tolist()):
+                if entities is not None and entities[i] != scope:
+                    continue
+                if (col.kind == "list" and name in cell) or cell == name:
+                    yield t.name, i, col.name
+
+
+def _own_rows(spec: Spec, kind: str, name: str, scope: str) -> tuple[str, str, list[int]]:
+    table, column = _OWN_COLUMN.get(kind, (kind, "name"))
+    df = spec[table]
+    names = df[column].tolist()
+    entities = df["entity"].tolist() if kind in SCOPED else None
+    rows = [i for i, n in enumerate(names) if n == name and (entities is None or entities[i] == scope)]
+    return table, column, rows
+
+
+def rename(spec: Spec, kind: str, old: str, new: str, *, scope: str = "") -> None:
+    """Rename a system, entity, field (of entity ``scope``), flow, indicator, scenario or status (of entity
+    ``scope``) everywhere it is named, "to be confirmed" marks included."""
+    new = new.strip()
+    table, column, rows = _own_rows(spec, kind, old, scope)
+    if not new:
+        raise EditError("empty", label=_Label(table, column))
+    if new == old:
+        return
+    if kind == "statuses":
+        if new in spec["statuses"].loc[spec["statuses"]["entity"] == scope, "status"].tolist():
+            raise EditError("duplicate", value=new)
+    else:
+        taken = _own_rows(spec, kind, new, scope)[2]
+        if taken:
+            raise EditError("duplicate", value=new)
+    for t, i, col in list(_referring_cells(spec, kind, old, scope)):
+        df = spec[t]
+        if TABLE[t].column(col).kind == "list":
+            cell = [new if v == old else v for v in df[col].tolist()[i]]
+            _assign(spec, t, i, col, cell)
+        else:
+            _assign(spec, t, i, col, new)
+    for i in rows:
+        _assign(spec, table, i, column, new)
+    _rewrite_marks(spec, kind, old, new, scope)
+
+
+def usages(spec: Spec, kind: str, name: str, *, scope: str = "") -> list[str]:
+    """Where ``name`` is referred to, outside its own rows and their children, as readable locations."""
+    children = {c.name for c in CHILDREN.get(kind, ())}
+    out: list[str] = []
+    for t, i, col in _referring_cells(spec, kind, name, scope):
+        if t in children:
+            continue
+        out.append(_cell_location(spec, t, i, col))
+    return list(dict.fromkeys(out))
+
+
+def _cell_location(spec: Spec, table: str, row: int, column: str) -> str:
+    t = TABLE[table]
+    record = table_records(spec[table])[row]
+    if table == "ownership":
+        return location(table, tuple(k for k in (record["entity"], record["field"]) if k))
+    if table == "statuses":
+        return location(table, (record["entity"], record["status"]))
+    if t.key:
+        return location(table, row_key(t, record), column)
+    if t.parent:
+        link = t.parent[1]
+        number = sum(1 for r in table_records(spec[table])[:row] if r[link] == record[link]) + 1
+        return location(table, (record[link], number), column)
+    return location(table, (row + 1,), column)
+
+
+def remove_row(spec: Spec, table: str, row: int) -> None:
+    """Remove one row with its children (an entity's fields, a scenario's steps) and its "to be confirmed"
+    marks. Refused (:class:`EditError` listing the places) while anything else still refers to it."""
+    t = TABLE[table]
+    records = table_records(spec[table])
+    record = records[row]
+    kind = _kind_of(table)
+    if kind is not None:
+        scope = str(record.get("entity", "")) if kind in SCOPED else ""
+        places = usages(spec, kind, str(record["name"]), scope=scope)
+        if places:
+            raise EditError("in_use", name=record["name"], places=_Places(places))
+        for child in CHILDREN.get(table, ()):
+            assert child.parent is not None
+            link = child.parent[1]
+            _frame(spec, child.name, [r for r in table_records(spec[child.name]) if r[link] != record["name"]])
+        _drop_marks(spec, kind, str(record["name"]), scope)
+    elif t.key:
+        _drop_marks(spec, table, str(record[t.key[0]]), "")
+    _frame(spec, table, records[:row] + records[row + 1:])
+
+
+def move_row(spec: Spec, table: str, row: int, step: int) -> int:
+    """Swap a row with the previous (``step=-1``) or next (``+1``) row of the same parent; returns its new
+    position (unchanged at either end)."""
+    t = TABLE[table]
+    records = table_records(spec[table])
+    link = t.parent[1] if t.parent else None
+    peers = [i for i, r in enumerate(records) if link is None or r[link] == records[row][link]]
+    at = peers.index(row)
+    if not 0 <= at + step < len(peers):
+        return row
+    other = peers[at + step]
+    records[row], records[other] = records[other], records[row]
+    _frame(spec, table, records)
+    return other
+
+
+# --------------------------------------------------------------------------- the two pivoted tables
+
+
+def set_role(spec: Spec, entity: str, field: str, system: str, role: str) -> None:
+    """The role of ``system`` for an entity (or one of its fields); an empty role removes it."""
+    rows = table_records(spec["ownership"])
+    at = next((i for i, r in enumerate(rows)
+               if (r["entity"], r["field"], r["system"]) == (entity, field, system)), None)
+    if at is None and role:
+        rows.append({"entity": entity, "field": field, "system": system, "role": role})
+    elif at is not None and role:
+        rows[at]["role"] = role
+    elif at is not None:
+        del rows[at]
+    _frame(spec, "ownership", rows)
+
+
+def remove_field_roles(spec: Spec, entity: str, field: str) -> None:
+    _frame(spec, "ownership", [r for r in table_records(spec["ownership"])
+                               if (r["entity"], r["field"]) != (entity, field)])
+
+
+def statuses_of(spec: Spec, entity: str) -> list[str]:
+    df = spec["statuses"]
+    return list(dict.fromkeys(df.loc[df["entity"] == entity, "status"].tolist()))
+
+
+def add_status(spec: Spec, entity: str, status: str) -> None:
+    """A new business status of ``entity``, to be mapped in the systems already mapped for it."""
+    status = status.strip()
+    if not status:
+        raise EditError("empty", label=_Label("statuses", "status"))
+    if status in statuses_of(spec, entity):
+        raise EditError("duplicate", value=status)
+    rows = table_records(spec["statuses"])
+    systems = list(dict.fromkeys(r["system"] for r in rows if r["entity"] == entity))
+    if not systems:
+        declared = spec.names("systems")
+        if not declared:
+            raise EditError("no_systems")
+        systems = declared[:1]
+    rows.extend({"entity": entity, "status": status, "system": s, "value": ""} for s in systems)
+    _frame(spec, "statuses", rows)
+
+
+def set_status_value(spec: Spec, entity: str, status: str, system: str, value: str) -> None:
+    rows = table_records(spec["statuses"])
+    at = next((i for i, r in enumerate(rows)
+               if (r["entity"], r["status"], r["system"]) == (entity, status, system)), None)
+    if at is None:
+        if not value.strip():
+            return
+        mine = [i for i, r in enumerate(rows) if (r["entity"], r["status"]) == (entity, status)]
+        rows.insert(mine[-1] + 1 if mine else len(rows),
+                    {"entity": entity, "status": status, "system": system, "value": value})
+    else:
+        rows[at]["value"] = value
+    _frame(spec, "statuses", rows)
+
+
+def remove_status(spec: Spec, entity: str, status: str) -> None:
+    _frame(spec, "statuses", [r for r in table_records(spec["statuses"])
+                              if (r["entity"], r["status"]) != (entity, status)])
+    _drop_marks(spec, "statuses", status, entity)
+
+
+def set_duplicate_rule(spec: Spec, entity: str, column: str, value: Any) -> None:
+    """One answer of the duplicates rule of ``entity``; the rule is created on its first answer."""
+    rows = table_records(spec["duplicates"])
+    at = next((i for i, r in enumerate(rows) if r["entity"] == entity), None)
+    if at is None:
+        rows.append({"entity": entity, column: value})
+    else:
+        rows[at][column] = value
+    _frame(spec, "duplicates", rows)
+
+
+def remove_duplicate_rule(spec: Spec, entity: str) -> None:
+    _frame(spec, "duplicates", [r for r in table_records(spec["duplicates"]) if r["entity"] != entity])
+    _drop_marks(spec, "duplicates", entity, "")
+
+
+# --------------------------------------------------------------------------- "to be confirmed" marks
+
+
+def mark(spec: Spec, where: str, who: str, note: str | None = None) -> None:
+    """Mark the answer at ``where`` (a :func:`specbook.model.location`) as to be confirmed by ``who``."""
+    if not who.strip():
+        raise EditError("who_missing")
+    rows = table_records(spec["open_points"])
+    at = next((i for i, r in enumerate(rows) if r["location"] == where), None)
+    if at is None:
+        rows.append({"location": where, "who": who.strip(), "note": note or ""})
+    else:
+        rows[at]["who"] = who.strip()
+        if note is not None:
+            rows[at]["note"] = note
+    _frame(spec, "open_points", rows)
+
+
+def unmark(spec: Spec, where: str) -> None:
+    _frame(spec, "open_points", [r for r in table_records(spec["open_points"]) if r["location"] != where])
+
+
+def _key_identities(table: Table) -> list[tuple[str | None, int | None]]:
+    """For each part of a location key of ``table``: what it names, and which part holds its entity."""
+    if not table.key:
+        return [(table.parent[0], None), (None, None)] if table.parent else []
+    entity_at = table.key.index("entity") if "entity" in table.key else None
+    out: list[tuple[str | None, int | None]] = []
+    for k in table.key:
+        col = table.column(k)
+        what = table.name if col.kind == "name" else col.ref
+        out.append((what, entity_at if what in SCOPED else None))
+    return out
+
+
+def _mentions(where: str, kind: str, name: str, scope: str) -> tuple[str, str, str | None, list[str], int] | None:
+    parsed = parse_location(where)
+    if parsed is None or parsed[0] not in TABLE:
+        return None
+    head, key, column = parsed
+    parts = key.split("/") if key else []
+    for i, (what, entity_at) in enumerate(_key_identities(TABLE[head])):
+        if i >= len(parts) or not _ref_matches(what, kind) or parts[i] != name:
+            continue
+        if entity_at is not None and (entity_at >= len(parts) or parts[entity_at] != scope):
+            continue
+        return head, key, column, parts, i
+    return None
+
+
+def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> None:
+    df = spec["open_points"]
+    for i, where in enumerate(df["location"].tolist()):
+        hit = _mentions(where, kind, old, scope)
+        while hit is not None:
+            head, _key, column, parts, at = hit
+            parts[at] = new
+            where = location(head, parts, column)
+            hit = _mentions(where, kind, old, scope)
+        _assign(spec, "open_points", i, "location", where)
+
+
+def _drop_marks(spec: Spec, kind: str, name: str, scope: str) -> None:
+    rows = table_records(spec["open_points"])
+    _frame(spec, "open_points", [r for r in rows if _mentions(r["location"], kind, name, scope) is None])
+
+
+def describe_location(language: str, where: str) -> str:
+    """A location in words: ``flows[Orders to CRM].trigger`` → ``Flow «Orders to CRM» — When``."""
+    parsed = parse_location(where)
+    if parsed is None:
+        return where
+    head, key, column = parsed
+    if head in TABLE:
+        t = TABLE[head]
+        parts = key.split("/") if key else []
+        if t.parent and not t.key and len(parts) == 2:
+            parent = t.parent[0]
+            words = (f"{lang.label(language, parent, 'name')} «{parts[0]}», "
+                     f"{lang.text(language, 'forms.step', n=parts[1])}")
+        elif parts:
+            names = [k for k in t.key if t.column(k).kind == "name"]
+            subject = (lang.label(language, head, names[-1]) if names
+                       else lang.text(language, f"sections.{t.section}.title"))
+            words = f"{subject} «{' / '.join(p for p in parts if p)}»"
+        else:
+            words = lang.text(language, f"sections.{t.section}.title")
+        if column and column in t.column_names:
+            words += f" — {lang.label(language, head, column)}"
+        return words
+    if head in SECTION and not key:
+        if column:
+            try:
+                return str(lang.lookup(language, f"scalars.{head}.{column}.label"))
+            except KeyError:
+                return where
+        return lang.text(language, f"sections.{head}.title")
+    return where
+
+
+# --------------------------------------------------------------------------- what a flow's frequency costs
+
+
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    """Cost and risk of a trigger: transfers per day (None: as often as people start it), records per
+    transfer, and the worst-case staleness in minutes (None: unbounded; 0: sent as it happens)."""
+
+    trigger: str
+    transfers_per_day: int | None
+    records_per_transfer: float | None
+    staleness_minutes: int | None
+
+
+def flow_figures(trigger: str, volume_per_day: int | None) -> Figures | None:
+    """What running a flow on ``trigger`` costs; None while no trigger is chosen."""
+    if trigger not in TRIGGER_PERIOD_MINUTES:
+        return None
+    period = TRIGGER_PERIOD_MINUTES[trigger]
+    if period is None:
+        return Figures(trigger, None, None, None)
+    if period == 0:
+        return Figures(trigger, volume_per_day, 1.0 if volume_per_day else None, 0)
+    runs = 1440 // period
+    per_run = volume_per_day / runs if volume_per_day is not None else None
+    return Figures(trigger, runs, per_run, period)
+
+
+def duration(language: str, minutes: int) -> str:
+    """``90`` → ``90 min``, ``120`` → ``2 h``, ``2880`` → ``2 d``."""
+    if minutes and minutes % 1440 == 0:
+        return lang.text(language, "ui.days", n=minutes // 1440)
+    if minutes and minutes % 60 == 0:
+        return lang.text(language, "ui.hours", n=minutes // 60)
+    return lang.text(language, "ui.minutes", n=minutes)
+
+
+def row_location(spec: Spec, table: str, row: int, column: str | None = None) -> str:
+    """The location of a row (or one of its cells), as checks and marks write it."""
+    t = TABLE[table]
+    record = table_records(spec[table])[row]
+    if t.key:
+        return location(table, row_key(t, record), column)
+    return _cell_location(spec, table, row, column or "")
+
+
+def positions(spec: Spec, table: str, where: Mapping[str, str] | None = None) -> list[int]:
+    """Rows of ``table`` (those whose columns equal ``where``), in order."""
+    df = spec[table]
+    if not where:
+        return list(range(len(df)))
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    return [i for i, hit in enumerate(mask.tolist()) if hit]
+
+
+def find(spec: Spec, table: str, key: Sequence[str]) -> int | None:
+    """Position of the row whose key is ``key``."""
+    t = TABLE[table]
+    for i, record in enumerate(table_records(spec[table])):
+        if row_key(t, record) == tuple(key):
+            return i
+    return None

@@ -1,0 +1,326 @@
+"""In a real browser: a new workbook in JupyterLab, and the same workbook in customer mode (``specbook app``,
+Voila). A person types into a form field, edits a grid cell, adds a flow; then ``spec.yaml`` holds the answers.
+
+Playwright drives Debian's Chromium. Each server is started for its test and always stopped; every wait is
+for a condition, with generous timeouts for a loaded machine. Screenshots go to ``artefacts/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from workbook_support import ROOT
+
+from specbook import SpecError, load
+from specbook.cli import main
+from specbook.workbook import SPEC_ENV, STATIC_ENV
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 240  # seconds for a server to answer
+UI_TIMEOUT_MS = 240_000  # for the notebook to run and its forms to appear
+STEP_TIMEOUT_MS = 60_000  # for one click or one keystroke to take effect
+SAVE_TIMEOUT = 60  # seconds for answers to reach spec.yaml
+SECTIONS = 13  # the title and the twelve sections of the template
+ARTEFACTS = ROOT / "artefacts"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (SPEC_ENV, STATIC_ENV)}
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env.update(extra)
+    return env
+
+
+def _wait(condition: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None,
+          log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.3)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _server(argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server in its own process group; stop the whole group whatever happens."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            yield proc
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+
+
+def _spec_holds(folder: Path, check: Callable[[Any], bool]) -> Callable[[], bool]:
+    def holds() -> bool:
+        try:
+            return check(load(folder / "spec.yaml"))
+        except (SpecError, OSError, KeyError, IndexError):
+            return False
+
+    return holds
+
+
+# --------------------------------------------------------------------------- what the person does
+
+
+def _wait_for_forms(page: Any) -> None:
+    page.wait_for_function(f"document.querySelectorAll('.specbook-section').length >= {SECTIONS}",
+                           timeout=UI_TIMEOUT_MS)
+
+
+def _first_cell(section: Any, x: float) -> tuple[float, float]:
+    """Where the first body cell at ``x`` pixels from the grid's left edge is on the page."""
+    grid = section.locator(".lm-DataGrid").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    return box["x"] + x, box["y"] + 30 + 12
+
+
+def _click_cell(page: Any, section: Any, x: float) -> None:
+    page.mouse.click(*_first_cell(section, x))
+
+
+def _edit_cell(page: Any, section: Any, x: float, text: str) -> None:
+    """Double-click the first body cell at ``x`` pixels from the grid's left edge, type, press Enter."""
+    page.mouse.dblclick(*_first_cell(section, x))
+    editor = page.locator("input.lm-DataGrid-cellEditorInput")
+    editor.wait_for(state="visible", timeout=30_000)
+    editor.fill(text)
+    editor.press("Enter")
+
+
+def _button(section: Any, text: str) -> Any:
+    """A widget button by its words (its icon is drawn by CSS, which would join its accessible name)."""
+    return section.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+
+
+def _answer_questions(page: Any, customer: str) -> None:
+    """Type into a field, add two systems and edit a grid cell, add a flow and choose where it starts."""
+    title = page.locator(".specbook-section-project")
+    title.get_by_placeholder("The business that orders the integration.").fill(customer)
+
+    systems = page.locator(".specbook-section-systems")
+    for name in ("Shop", "CRM"):
+        systems.get_by_placeholder("System — Name to add").fill(name)
+        _button(systems, "Add").click()
+        page.wait_for_function(
+            "([n]) => Array.from(document.querySelectorAll('.specbook-section-flows select option'))"
+            ".some(o => o.textContent === n)", arg=[name], timeout=UI_TIMEOUT_MS)
+    _edit_cell(page, systems, 190 + 160 + 60, "E-commerce team")  # the Owner cell of «Shop»
+    _click_cell(page, systems, 190 + 60)  # its Kind: a choice, offered in a list beside the grid
+    systems.locator(".specbook-cell-choice select").select_option(label="Online shop")
+
+    flows = page.locator(".specbook-section-flows")
+    flows.get_by_placeholder("Flow — Name to add").fill("Orders to CRM")
+    _button(flows, "Add").click()
+    source = flows.locator(".widget-hbox", has=page.get_by_text("From", exact=True)).locator("select").first
+    page.wait_for_function("(el) => !el.disabled", arg=source.element_handle(), timeout=UI_TIMEOUT_MS)
+    options = source.locator("option").all_inner_texts()
+    assert options == ["—", "Shop", "CRM"]  # only declared systems
+    source.select_option(label="Shop")
+
+
+def _expect_answers(folder: Path, customer: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    def answered(spec: Any) -> bool:
+        systems = {s["name"]: s for s in spec["systems"].to_dict("records")}
+        flows = spec["flows"].to_dict("records")
+        return (spec.project.customer == customer
+                and systems.get("Shop", {}).get("owner") == "E-commerce team"
+                and systems.get("Shop", {}).get("kind") == "online_shop"
+                and [f["name"] for f in flows] == ["Orders to CRM"]
+                and flows[0]["source"] == "Shop")
+
+    _wait(_spec_holds(folder, answered), SAVE_TIMEOUT, "the answers in spec.yaml", proc, log)
+
+
+def _screenshot(page: Any, name: str) -> None:
+    """The systems section (typed cells) as ``name``.png, the flows section as ``name``-flows.png."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.locator(".specbook-section-systems").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+    page.locator(".specbook-section-flows").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTEFACTS / f"{name}-flows.png"))
+
+
+def _failure_screenshot(page: Any, name: str) -> None:
+    ARTEFACTS.mkdir(exist_ok=True)
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(ARTEFACTS / name), timeout=30_000)
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+
+def _lab_settings(root: Path) -> Path:
+    """User settings for a quiet JupyterLab: no news, no update check, every cell rendered."""
+    settings = root / "lab-settings" / "@jupyterlab"
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
+    return root / "lab-settings"
+
+
+def _start_kernel(page: Any) -> None:
+    """Wait for the notebook's kernel; accept the preferred kernel if JupyterLab asks which one to start."""
+    select = page.locator(".jp-Dialog button.jp-mod-accept")
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if select.count():
+            select.first.click()
+        elif idle.count() and page.locator(".jp-Notebook").count():
+            return
+        time.sleep(0.5)
+    raise AssertionError("the notebook's kernel did not start")
+
+
+def _run_all(page: Any, attempts: int = 4) -> None:
+    """Run > Run All Cells until every form is shown. A run started while JupyterLab is still connecting
+    its new kernel can stop after the first cell; when the kernel has been idle with nothing queued for a
+    few seconds and forms are missing, run all cells again (harmless: the workbook only reads the spec)."""
+    state = ("() => ({forms: document.querySelectorAll('.specbook-section').length,"
+             " busy: Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
+             " || !document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")})")
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    for _ in range(attempts):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            now = page.evaluate(state)
+            if now["forms"] >= SECTIONS:
+                return
+            if now["busy"]:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 8:
+                break  # stalled: run again
+            time.sleep(0.5)
+    raise AssertionError("the workbook's forms did not all appear")
+
+
+def test_jupyterlab_workbook_saves_what_is_typed(browser: Any, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    folder = work / "acme"
+    assert main(["new", str(folder)]) == 0
+    port, token = _free_port(), secrets.token_hex(16)
+    env = _clean_env(JUPYTERLAB_SETTINGS_DIR=str(_lab_settings(tmp_path)),
+                     JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"))
+    argv = [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", f"--port={port}",
+            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}", "--LabApp.news_url=", "--ServerApp.open_browser=False"]
+    log = tmp_path / "jupyterlab.log"
+    with _server(argv, work, env, log) as lab:
+        base = f"http://127.0.0.1:{port}"
+        _wait(lambda: _answers(f"{base}/api/status?token={token}"), START_TIMEOUT, "JupyterLab", lab, log)
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        try:
+            page.goto(f"{base}/lab/tree/acme/workbook.ipynb?token={token}", timeout=UI_TIMEOUT_MS)
+            _start_kernel(page)
+            _run_all(page)
+            _answer_questions(page, "Northwind Goods")
+            _expect_answers(folder, "Northwind Goods", lab, log)
+            _screenshot(page, "jupyterlab")
+        except Exception:
+            _failure_screenshot(page, "jupyterlab-failed.png")
+            raise
+        finally:
+            page.close()
+
+
+# --------------------------------------------------------------------------- customer mode (Voila)
+
+
+def test_customer_mode_saves_what_is_typed(browser: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    assert main(["new", str(folder)]) == 0
+    port = _free_port()
+    log = tmp_path / "app.log"
+    argv = [sys.executable, "-m", "specbook", "app", str(folder), "--port", str(port)]
+    with _server(argv, tmp_path, _clean_env(), log) as app:
+        url = f"http://127.0.0.1:{port}/"
+        _wait(lambda: log.exists() and url in log.read_text(errors="replace"), START_TIMEOUT,
+              "the URL printed by specbook app", app, log)
+
+        def listening() -> bool:
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        _wait(listening, START_TIMEOUT, "Voila to listen", app, log)
+        page = browser.new_page(viewport={"width": 1300, "height": 1300})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        try:
+            page.goto(url, timeout=UI_TIMEOUT_MS)
+            _wait_for_forms(page)
+            assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code for the customer
+            _answer_questions(page, "Romashka LLC")
+            _expect_answers(folder, "Romashka LLC", app, log)
+            _screenshot(page, "voila")
+        except Exception:
+            _failure_screenshot(page, "voila-failed.png")
+            raise
+        finally:
+            page.close()

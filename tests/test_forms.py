@@ -1,0 +1,650 @@
+"""The forms, driven as a person would: set ``.value``, ``.click()``, edit grid cells through ipydatagrid's own
+API. Each test looks at the model and at the spec file on disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ipywidgets as W
+import pytest
+from traitlets import TraitError
+from workbook_support import PARTIAL_RU, generate_spec, make_workbook, on_disk, words
+
+from specbook import check, lang, save
+from specbook.definitions import SCALARS, SECTIONS, TABLES
+from specbook.forms import build_readiness, build_section, build_title, edits, readiness_panel, section_form
+from specbook.model import location
+from specbook.workbook import Workbook
+
+KEYS = [s.key for s in SECTIONS]
+
+
+@pytest.fixture
+def wb(tmp_path: Path) -> Workbook:
+    return make_workbook(tmp_path / "acme")
+
+
+@pytest.fixture
+def wb_ru(tmp_path: Path) -> Workbook:
+    return make_workbook(tmp_path / "romashka", PARTIAL_RU)
+
+
+def records(spec, table: str) -> list[dict]:
+    from specbook.model import table_records
+
+    return table_records(spec[table])
+
+
+# --------------------------------------------------------------------------- every section, in words
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_section_shows_its_question_why_and_example(wb: Workbook, key: str) -> None:
+    shown = "\n".join(words(build_section(wb, key)))
+    for part in ("title", "question"):
+        assert lang.text("en", f"sections.{key}.{part}") in shown
+    assert lang.text("en", f"sections.{key}.example").split("«")[0][:20] in shown.replace("&lt;", "<")
+
+
+IDENTIFIERS = sorted(
+    {c.name for t in TABLES for c in t.columns if "_" in c.name}
+    | {t.name for t in TABLES if "_" in t.name}
+    | {s.name for s in SCALARS if "_" in s.name}
+    | {"online_shop", "create_or_update", "every_5_min", "no_manual_entry", "client_status", "fewer_errors"}
+)
+
+
+@pytest.mark.parametrize("fixture", ["wb", "wb_ru"])
+def test_no_column_identifier_is_visible(fixture: str, request: pytest.FixtureRequest) -> None:
+    wb = request.getfixturevalue(fixture)
+    shown = [build_title(wb), build_readiness(wb), *(build_section(wb, k) for k in KEYS)]
+    text = "\n".join(w for widget in shown for w in words(widget))
+    visible = [i for i in IDENTIFIERS if i in text]
+    assert not visible
+
+
+def test_a_russian_spec_gets_russian_forms(wb_ru: Workbook) -> None:
+    flows = section_form(wb_ru, "flows")
+    text = "\n".join(words(flows.widget))
+    assert lang.text("ru", "sections.flows.question") in text
+    assert lang.label("ru", "flows", "max_delay_minutes") in text
+    entities = section_form(wb_ru, "entities")
+    assert next(iter(entities.fields.frame.columns)) == lang.label("ru", "fields", "name")
+    delay = flows.details.fields["max_delay_minutes"]
+    delay.input.value = "завтра"
+    assert delay.message.text == lang.text("ru", "forms.errors.not_minutes", value="завтра")
+
+
+# --------------------------------------------------------------------------- goal and title
+
+
+def test_goal_answers_reach_the_model_and_the_file(wb: Workbook) -> None:
+    goal = section_form(wb, "goal")
+    goal.primary.input.value = "fewer_errors"
+    goal.problem.input.value = "Orders are typed twice."
+    goal.other.input.value = "Nothing else"
+    assert wb.spec.goal.primary == "fewer_errors"
+    disk = on_disk(wb)
+    assert (disk.goal.primary, disk.goal.problem, disk.goal.other) == ("fewer_errors", "Orders are typed twice.",
+                                                                      "Nothing else")
+
+
+def test_title_edits_the_project(wb: Workbook) -> None:
+    title = section_form(wb, "project")
+    title.inputs["project.name"].input.value = "Shop ↔ CRM"
+    assert on_disk(wb).project.name == "Shop ↔ CRM"
+    assert "Shop ↔ CRM" in title.heading.value
+
+
+def test_indicators_grid_adds_edits_and_refuses_bad_names(wb: Workbook) -> None:
+    goal = section_form(wb, "goal")
+    tools, grid = goal.indicator_tools, goal.indicators
+    tools.name_input.value = "Lost orders a month"
+    tools.add_button.click()
+    assert on_disk(wb).names("indicators") == ["Time from order to CRM", "Lost orders a month"]
+    assert grid.grid.set_cell_value_by_index(grid.label("baseline"), 1, "5")
+    assert records(on_disk(wb), "indicators")[1]["baseline"] == "5"
+    tools.name_input.value = "Lost orders a month"
+    tools.add_button.click()
+    assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="Lost orders a month")
+    tools.name_input.value = "   "
+    tools.add_button.click()
+    assert grid.message.text == lang.text("en", "forms.errors.empty", label="Indicator")
+    assert on_disk(wb).names("indicators") == ["Time from order to CRM", "Lost orders a month"]
+
+
+def test_renaming_an_indicator_follows_its_reconciliation(wb: Workbook) -> None:
+    grid = section_form(wb, "goal").indicators
+    grid.grid.set_cell_value_by_index(grid.label("name"), 0, "Order reaches CRM")
+    disk = on_disk(wb)
+    assert disk.names("indicators") == ["Order reaches CRM"]
+    assert [r["covers"] for r in records(disk, "reconciliations")] == ["Payments to CRM", "Order reaches CRM"]
+
+
+# --------------------------------------------------------------------------- systems
+
+
+def test_renaming_a_system_updates_every_reference(wb: Workbook) -> None:
+    save_mark(wb, "systems[Shop].owner", "Head of e-commerce")
+    form = section_form(wb, "systems")
+    assert form.systems.grid.set_cell_value_by_index(form.systems.label("name"), 0, "Web shop")
+    disk = on_disk(wb)
+    assert disk.names("systems") == ["Web shop", "CRM", "Payment provider"]
+    assert records(disk, "flows")[0]["source"] == "Web shop"
+    assert {r["system"] for r in records(disk, "ownership")} == {"Web shop", "CRM", "Payment provider"}
+    assert {r["system"] for r in records(disk, "statuses")} == {"Web shop", "CRM"}
+    assert records(disk, "steps")[0]["system"] == "Web shop"
+    assert records(disk, "open_points")[0]["location"] == "systems[Web shop].owner"
+    assert "Shop" not in {v for t in ("flows", "ownership", "statuses", "steps") for r in records(disk, t)
+                          for v in r.values()}
+    # every other form shows the new name at once
+    flows = section_form(wb, "flows")
+    assert ("Web shop", "Web shop") in flows.details.fields["source"].input.options
+
+
+def save_mark(wb: Workbook, where: str, who: str) -> None:
+    from specbook.forms import edits
+
+    edits.mark(wb.spec, where, who)
+    wb.changed("open_points")
+
+
+def test_removing_a_system_in_use_is_refused_with_the_places(wb: Workbook) -> None:
+    form = section_form(wb, "systems")
+    form.systems.select(1)  # CRM
+    form.tools.remove_button.click()
+    message = form.systems.message.text
+    assert message.startswith("«CRM» cannot be removed")
+    for place in ("Flow «Orders to CRM» — To", "Scenario «Order paid online», step 2 — System",
+                  "Business status «Order / New»"):
+        assert place in message
+    assert on_disk(wb).names("systems") == ["Shop", "CRM", "Payment provider"]
+
+
+def test_a_new_system_can_be_added_and_removed(wb: Workbook) -> None:
+    form = section_form(wb, "systems")
+    form.tools.name_input.value = "ERP"
+    form.tools.add_button.click()
+    grid = form.systems
+    assert grid.grid.set_cell_value("Kind", 3, "ERP")
+    assert grid.grid.set_cell_value("Owner", 3, "Finance")
+    assert records(on_disk(wb), "systems")[3] == {"name": "ERP", "kind": "erp", "owner": "Finance", "contact": "",
+                                                   "notes": ""}
+    assert grid.grid.set_cell_value("Kind", 3, "mainframe") is True  # the grid takes it; the model does not
+    assert records(on_disk(wb), "systems")[3]["kind"] == "erp"
+    assert "«mainframe» is not one of" in grid.message.text
+    assert grid.frame.iloc[3]["Kind"] == "ERP"  # the cell shows the model's value again
+    grid.select(3)
+    form.tools.remove_button.click()
+    assert on_disk(wb).names("systems") == ["Shop", "CRM", "Payment provider"]
+
+
+def test_remove_without_a_selection_says_what_to_do(wb: Workbook) -> None:
+    form = section_form(wb, "systems")
+    form.tools.remove_button.click()
+    assert form.systems.message.text == lang.text("en", "forms.errors.select_row")
+
+
+# --------------------------------------------------------------------------- entities and fields
+
+
+def test_entity_rename_cascades_and_duplicates_are_refused(wb: Workbook) -> None:
+    form = section_form(wb, "entities")
+    grid = form.entities
+    grid.grid.set_cell_value_by_index("Entity", 0, "Web order")
+    disk = on_disk(wb)
+    assert disk.names("entities") == ["Web order", "Payment"]
+    for table in ("fields", "ownership", "statuses", "duplicates"):
+        assert "Order" not in {r["entity"] for r in records(disk, table)}, table
+    assert records(disk, "flows")[0]["entity"] == "Web order"
+    assert form.picker.dropdown.value == "Web order"
+    grid.grid.set_cell_value_by_index("Entity", 1, "Web order")
+    assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="Web order")
+    assert grid.frame.iloc[1]["Entity"] == "Payment"
+    grid.grid.set_cell_value_by_index("Entity", 1, "")
+    assert grid.message.text == lang.text("en", "forms.errors.empty", label="Entity")
+    assert on_disk(wb).names("entities") == ["Web order", "Payment"]
+
+
+def test_fields_grid_per_entity(wb: Workbook) -> None:
+    form = section_form(wb, "entities")
+    fields = form.fields
+    assert list(fields.frame["Field"]) == ["Order number", "Amount", "Client phone"]
+    form.picker.dropdown.value = "Payment"
+    assert list(fields.frame["Field"]) == ["Payment ID", "Order number", "Amount"]
+    form.field_tools.name_input.value = "Paid at"
+    form.field_tools.add_button.click()
+    fields.grid.set_cell_value("Kind", 3, "Date")
+    fields.grid.set_cell_value("Required", 3, "Yes")
+    fields.grid.set_cell_value("Meaning", 3, "When the provider charged the card")
+    paid = next(r for r in records(on_disk(wb), "fields") if r["name"] == "Paid at")
+    assert paid == {"entity": "Payment", "name": "Paid at", "meaning": "When the provider charged the card",
+                    "kind": "date", "required": True, "example": "", "personal": False}
+    fields.grid.set_cell_value("Personal data", 3, "perhaps")
+    assert fields.message.text == lang.text("en", "forms.errors.not_yes_no", value="perhaps")
+    assert fields.frame.iloc[3]["Personal data"] == "No"
+
+
+def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -> None:
+    form = section_form(wb, "entities")
+    fields = form.fields
+    fields.select(0)  # Order number: a duplicates key
+    form.field_tools.remove_button.click()
+    assert "«Order number» cannot be removed" in fields.message.text
+    fields.grid.set_cell_value_by_index("Field", 0, "Order no.")
+    disk = on_disk(wb)
+    assert records(disk, "duplicates")[0]["key_fields"] == ["Order no."]
+    assert "Order number" in disk.fields_of("Payment")  # the other entity's field of that name is untouched
+    fields.select(2)  # Client phone: used nowhere
+    form.field_tools.remove_button.click()
+    assert on_disk(wb).fields_of("Order") == ["Order no.", "Amount"]
+
+
+def test_removing_an_entity_in_use_is_refused(wb: Workbook) -> None:
+    form = section_form(wb, "entities")
+    form.entities.select(0)
+    form.entity_tools.remove_button.click()
+    assert "«Order» cannot be removed" in form.entities.message.text
+    form.entity_tools.name_input.value = "Stock"
+    form.entity_tools.add_button.click()
+    form.picker.dropdown.value = "Stock"
+    form.field_tools.name_input.value = "Quantity"
+    form.field_tools.add_button.click()
+    assert on_disk(wb).fields_of("Stock") == ["Quantity"]
+    form.entities.select(2)
+    form.entity_tools.remove_button.click()  # its own fields go with it
+    disk = on_disk(wb)
+    assert disk.names("entities") == ["Order", "Payment"]
+    assert disk.fields_of("Stock") == []
+
+
+# --------------------------------------------------------------------------- ownership and statuses
+
+
+def test_ownership_matrix_shows_more_than_one_master_right_there(wb: Workbook) -> None:
+    form = section_form(wb, "ownership")
+    matrix = form.matrix
+    assert list(matrix.frame.columns) == ["Shop", "CRM", "Payment provider", "When systems disagree"]
+    assert matrix.grid.set_cell_value("CRM", "Order", "Master")
+    assert next(r for r in records(on_disk(wb), "ownership") if r["entity"] == "Order" and r["system"] == "CRM")[
+        "role"] == "master"
+    assert "«Order» has 2 masters (Shop, CRM)" in form.findings.widget.value
+    matrix.grid.set_cell_value("CRM", "Order", "")
+    assert [r["system"] for r in records(on_disk(wb), "ownership") if r["entity"] == "Order"] == ["Shop"]
+    assert "masters" not in form.findings.widget.value
+    matrix.grid.set_cell_value("Shop", "Order", "")
+    assert "Nobody is the master of «Order»" in form.findings.widget.value
+    matrix.grid.set_cell_value("When systems disagree", "Payment", "The provider wins")
+    assert records(on_disk(wb), "entities")[1]["on_conflict"] == "The provider wins"
+
+
+def test_ownership_of_one_field(wb: Workbook) -> None:
+    form = section_form(wb, "ownership")
+    form.entity.value = "Order"
+    form.field_choice.value = "Client phone"
+    form.add_button.click()
+    row = "Order · Client phone"
+    assert row in list(form.matrix.frame.index)
+    form.matrix.grid.set_cell_value("CRM", row, "Master")
+    assert {"entity": "Order", "field": "Client phone", "system": "CRM", "role": "master"} in records(
+        on_disk(wb), "ownership")
+    form.matrix.grid.set_cell_value("When systems disagree", row, "x")
+    assert form.matrix.message.text.startswith("«When systems disagree» is answered for the whole entity")
+    form.matrix.select(list(form.matrix.frame.index).index(row))
+    form.remove_button.click()
+    assert all(r["field"] == "" for r in records(on_disk(wb), "ownership"))
+
+
+def test_status_mapping_side_by_side(wb: Workbook) -> None:
+    form = section_form(wb, "statuses")
+    grid = form.mapping
+    assert list(grid.frame.columns) == ["Business status", "Shop", "CRM", "Payment provider"]
+    assert list(grid.frame["CRM"]) == ["New", "Payment received"]
+    form.name_input.value = "Cancelled"
+    form.add_button.click()
+    grid.grid.set_cell_value_by_index("Shop", 2, "cancelled")
+    grid.grid.set_cell_value_by_index("CRM", 2, "Cancelled")
+    rows = [r for r in records(on_disk(wb), "statuses") if r["status"] == "Cancelled"]
+    assert {r["system"]: r["value"] for r in rows} == {"Shop": "cancelled", "CRM": "Cancelled"}
+    grid.grid.set_cell_value_by_index("Business status", 2, "Canceled")
+    assert "Cancelled" not in {r["status"] for r in records(on_disk(wb), "statuses")}
+    grid.grid.set_cell_value_by_index("Business status", 2, "New")
+    assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="New")
+    grid.select(2)
+    form.remove_button.click()
+    assert {r["status"] for r in records(on_disk(wb), "statuses")} == {"New", "Paid"}
+
+
+# --------------------------------------------------------------------------- flows and their answers
+
+
+def test_flow_choices_are_limited_to_declared_names(wb: Workbook) -> None:
+    flows = section_form(wb, "flows")
+    fields = flows.details.fields
+    assert [v for _w, v in fields["entity"].input.options] == ["", "Order", "Payment"]
+    assert [v for _w, v in fields["source"].input.options] == ["", "Shop", "CRM", "Payment provider"]
+    section_form(wb, "systems").tools.name_input.value = "ERP"
+    section_form(wb, "systems").tools.add_button.click()
+    assert "ERP" in [v for _w, v in fields["target"].input.options]
+
+
+def test_adding_a_flow_and_answering_it(wb: Workbook) -> None:
+    flows = section_form(wb, "flows")
+    flows.picker.name_input.value = "Refunds to CRM"
+    flows.picker.add_button.click()
+    assert flows.picker.current == "Refunds to CRM"
+    fields = flows.details.fields
+    fields["entity"].input.value = "Payment"
+    fields["source"].input.value = "Payment provider"
+    fields["target"].input.value = "CRM"
+    fields["action"].input.value = "create"
+    fields["trigger"].input.value = "hourly"
+    fields["volume_per_day"].input.value = "48"
+    fields["max_delay_minutes"].input.value = "120"
+    fields["why"].input.value = "Refunds are rare"
+    refund = records(on_disk(wb), "flows")[2]
+    assert {k: refund[k] for k in ("name", "entity", "source", "target", "action", "trigger", "volume_per_day",
+                                   "max_delay_minutes", "why")} == {
+        "name": "Refunds to CRM", "entity": "Payment", "source": "Payment provider", "target": "CRM",
+        "action": "create", "trigger": "hourly", "volume_per_day": 48, "max_delay_minutes": 120,
+        "why": "Refunds are rare"}
+    assert "Transfers per day: 24 (about 2 records each)" in flows.figures.value
+    assert "Worst-case staleness: 1 h" in flows.figures.value
+    fields["trigger"].input.value = "daily"
+    assert "Transfers per day: 1 (about 48 records each)" in flows.figures.value
+    assert "«Refunds to CRM» runs daily but may be at most 2 h late" in flows.findings.widget.value
+    fields["trigger"].input.value = "on_demand"
+    assert lang.text("en", "forms.figures.staleness_on_demand") in flows.figures.value
+
+
+@pytest.mark.parametrize(("column", "typed", "key"), [
+    ("max_delay_minutes", "tomorrow", "not_minutes"),
+    ("volume_per_day", "lots", "not_number"),
+    ("volume_per_day", "-5", "not_number"),
+])
+def test_bad_numbers_are_shown_beside_the_field_and_not_saved(wb: Workbook, column: str, typed: str,
+                                                              key: str) -> None:
+    flows = section_form(wb, "flows")
+    before = wb.path.read_bytes()
+    bound = flows.details.fields[column]
+    bound.input.value = typed
+    assert bound.message.text == lang.text("en", f"forms.errors.{key}", value=typed)
+    assert wb.path.read_bytes() == before
+    assert bound.input.value == typed  # what was typed stays, to be corrected
+    flows.details.fields["why"].input.value = "Still works"  # everything else keeps working
+    disk = on_disk(wb)
+    assert records(disk, "flows")[0]["why"] == "Still works"
+    assert records(disk, "flows")[0][column] == records(disk, "flows")[0][column]  # unchanged, not garbage
+    bound.input.value = "45"
+    assert bound.message.text == ""
+    assert records(on_disk(wb), "flows")[0][column] == 45
+
+
+def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -> None:
+    save_mark(wb, "flows[Payments to CRM].stuck_after_minutes", "Finance director")
+    flows = section_form(wb, "flows")
+    flows.picker.dropdown.value = "Payments to CRM"
+    flows.picker.rename.input.value = "Payments into CRM"
+    disk = on_disk(wb)
+    assert disk.names("flows") == ["Orders to CRM", "Payments into CRM"]
+    assert records(disk, "steps")[3]["covers"] == "Payments into CRM"
+    assert records(disk, "reconciliations")[0]["covers"] == "Payments into CRM"
+    assert records(disk, "open_points")[0]["location"] == "flows[Payments into CRM].stuck_after_minutes"
+    assert flows.picker.current == "Payments into CRM"
+    flows.picker.rename.input.value = "Orders to CRM"
+    assert flows.picker.rename.message.text == lang.text("en", "forms.errors.duplicate", value="Orders to CRM")
+    flows.picker.remove_button.click()
+    assert "cannot be removed" in flows.picker.message.text
+
+
+def test_success_and_runbook_grids(wb: Workbook) -> None:
+    success = section_form(wb, "success").answers
+    assert list(success.frame.index) == ["Orders to CRM", "Payments to CRM"]
+    success.grid.set_cell_value("Visible result", "Payments to CRM", "The order shows Payment received")
+    errors = section_form(wb, "errors").answers
+    errors.grid.set_cell_value("Stuck after (minutes)", "Orders to CRM", "half an hour")
+    assert errors.message.text == lang.text("en", "forms.errors.not_minutes", value="half an hour")
+    errors.grid.set_cell_value("Stuck after (minutes)", "Orders to CRM", "20")
+    errors.grid.set_cell_value("Manual workaround", "Payments to CRM", "Mark it paid by hand")
+    flows = records(on_disk(wb), "flows")
+    assert flows[1]["success"] == "The order shows Payment received"
+    assert flows[0]["stuck_after_minutes"] == 20
+    assert flows[1]["workaround"] == "Mark it paid by hand"
+
+
+def test_duplicates_key_fields_come_from_the_entity(wb: Workbook) -> None:
+    form = section_form(wb, "duplicates")
+    keys = form.rule.fields["key_fields"]
+    assert keys.input.value == ["Order number"]
+    assert list(keys.input.allowed_tags) == ["Order number", "Amount", "Client phone"]
+    keys.input.value = ["Order number", "Client phone"]
+    assert records(on_disk(wb), "duplicates")[0]["key_fields"] == ["Order number", "Client phone"]
+    with pytest.raises(TraitError):  # the tag box offers and takes only the entity's fields
+        keys.input.value = ["Colour"]
+    assert records(on_disk(wb), "duplicates")[0]["key_fields"] == ["Order number", "Client phone"]
+    with pytest.raises(edits.EditError) as refused:  # and the model would refuse it too
+        edits.parse(wb.spec, "duplicates", "key_fields", ["Colour"], entity="Order")
+    assert refused.value.message("en") == lang.text("en", "forms.errors.not_field", value="Colour", entity="Order")
+    form.picker.dropdown.value = "Payment"
+    form.remove_button.click()
+    assert [r["entity"] for r in records(on_disk(wb), "duplicates")] == ["Order"]
+    assert "nothing says what makes two of them the same" in form.findings.widget.value
+    form.rule.fields["on_repeat"].input.value = "ignore"
+    form.rule.fields["key_fields"].input.value = ["Payment ID"]
+    assert records(on_disk(wb), "duplicates")[1] == {"entity": "Payment", "key_fields": ["Payment ID"],
+                                                     "on_repeat": "ignore", "note": ""}
+
+
+def test_acceptance_scenarios_with_ordered_steps(wb: Workbook) -> None:
+    form = section_form(wb, "acceptance")
+    form.picker.name_input.value = "Payment fails"
+    form.picker.add_button.click()
+    assert form.picker.current == "Payment fails"
+    assert form.steps.row_ids == []
+    for action in ("Pay with a declined card", "Open the order in the CRM", "Check the log"):
+        form.step_tools.add_button.click()
+        form.steps.grid.set_cell_value_by_index("Action", len(form.steps.row_ids) - 1, action)
+    form.steps.grid.set_cell_value_by_index("System", 0, "Payment provider")
+    form.steps.grid.set_cell_value_by_index("Checks", 1, "Payments to CRM")
+    form.steps.grid.set_cell_value_by_index("System", 2, "Mainframe")
+    assert "«Mainframe» is not declared" in form.steps.message.text
+
+    def actions() -> list[str]:
+        return [r["action"] for r in records(on_disk(wb), "steps") if r["scenario"] == "Payment fails"]
+
+    assert actions() == ["Pay with a declined card", "Open the order in the CRM", "Check the log"]
+    form.steps.select(2)
+    form.step_tools.up_button.click()
+    assert actions() == ["Pay with a declined card", "Check the log", "Open the order in the CRM"]
+    assert form.steps.selected()[0] == form.steps.row_ids[1]  # the selection follows the step
+    form.step_tools.up_button.click()
+    form.step_tools.up_button.click()  # already first: stays
+    assert actions() == ["Check the log", "Pay with a declined card", "Open the order in the CRM"]
+    form.step_tools.down_button.click()
+    assert actions() == ["Pay with a declined card", "Check the log", "Open the order in the CRM"]
+    form.steps.select(1)
+    form.step_tools.remove_button.click()
+    assert actions() == ["Pay with a declined card", "Open the order in the CRM"]
+    assert len([r for r in records(on_disk(wb), "steps") if r["scenario"] == "Order paid online"]) == 4
+    form.reconciliation_tools.name_input.value = "Refunds add up"
+    form.reconciliation_tools.add_button.click()
+    form.reconciliations.grid.set_cell_value_by_index("What must add up", 2, "Refunds equal returns")
+    assert records(on_disk(wb), "reconciliations")[2]["rule"] == "Refunds equal returns"
+
+
+def test_signoff(wb: Workbook) -> None:
+    form = section_form(wb, "signoff")
+    form.tools.name_input.value = "Finance"
+    form.tools.add_button.click()
+    form.signatures.grid.set_cell_value_by_index("Signed", 2, "Yes")
+    form.signatures.grid.set_cell_value_by_index("Date", 2, "2026-02-01")
+    assert records(on_disk(wb), "signoff")[2] == {"role": "Finance", "name": "", "organisation": "",
+                                                  "date": "2026-02-01", "signed": True}
+
+
+# --------------------------------------------------------------------------- "to be confirmed" and readiness
+
+
+def test_mark_an_answer_to_be_confirmed_and_confirm_it(wb: Workbook) -> None:
+    flows = section_form(wb, "flows")
+    mark = flows.mark
+    where = location("flows", ("Orders to CRM",), "max_delay_minutes")
+    assert (f"Flow «Orders to CRM» — {lang.label('en', 'flows', 'max_delay_minutes')}", where) in mark.answer.options
+    mark.answer.value = where
+    mark.mark_button.click()
+    assert mark.message.text == lang.text("en", "forms.errors.who_missing")
+    assert records(on_disk(wb), "open_points") == []
+    mark.who.value = "Head of sales"
+    mark.mark_button.click()
+    assert records(on_disk(wb), "open_points") == [{"location": where, "who": "Head of sales", "note": ""}]
+    assert "to be confirmed by Head of sales" in mark.listing.value
+    panel = readiness_panel(wb)
+    assert panel.headline == "7 of 8 questions closed"
+    points = section_form(wb, "open_points").points
+    assert list(points.frame.index) == ["Flow «Orders to CRM» — Longest acceptable delay (minutes)"]
+    points.grid.set_cell_value_by_index("Note", 0, "Asked on Monday")
+    assert records(on_disk(wb), "open_points")[0]["note"] == "Asked on Monday"
+    mark.confirmed_button.click()
+    assert records(on_disk(wb), "open_points") == []
+    assert panel.headline == "8 of 8 questions closed"
+
+
+def test_marks_follow_the_grid_selection(wb: Workbook) -> None:
+    form = section_form(wb, "systems")
+    form.systems.select(2, "owner")
+    assert form.mark.answer.value == "systems[Payment provider].owner"
+    form.mark.who.value = "CFO"
+    form.mark.mark_button.click()
+    assert records(on_disk(wb), "open_points")[0]["location"] == "systems[Payment provider].owner"
+    points = section_form(wb, "open_points")
+    points.points.select(0)
+    points.tools.remove_button.click()
+    assert records(on_disk(wb), "open_points") == []
+
+
+def test_readiness_panel_updates_as_answers_change(wb: Workbook) -> None:
+    panel = readiness_panel(wb)
+    assert panel.headline == check(wb.spec).readiness() == "8 of 8 questions closed"
+    success = section_form(wb, "success").answers
+    success.grid.set_cell_value("Visible result", "Orders to CRM", "")
+    assert panel.headline == "7 of 8 questions closed"
+    titles = panel.titles()
+    assert titles[4].startswith("✗ 5. What counts as success — open")
+    assert "Flow «Orders to CRM»: its visible result is not described." in panel.details[4].value
+    assert panel.headline == check(on_disk(wb)).readiness()
+
+
+# --------------------------------------------------------------------------- scale and state
+
+
+def _build_all(wb: Workbook) -> float:
+    start = time.perf_counter()
+    build_title(wb)
+    build_readiness(wb)
+    for key in KEYS:
+        build_section(wb, key)
+    return time.perf_counter() - start
+
+
+def _widgets() -> int:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return len(W.Widget.widgets)
+
+
+def test_widgets_do_not_grow_with_rows_and_2000_fields_build_in_a_second(tmp_path: Path) -> None:
+    counts = {}
+    seconds = {}
+    for n in (20, 2000):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        save(generate_spec(n), folder / "spec.yaml")
+        wb = Workbook(folder)
+        before = _widgets()
+        seconds[n] = _build_all(wb)
+        counts[n] = _widgets() - before
+    assert counts[20] == counts[2000]
+    assert seconds[2000] <= 1.0
+
+
+def test_importing_the_forms_creates_no_widget() -> None:
+    code = ("import warnings; warnings.simplefilter('ignore');"
+            "import ipywidgets as W; n = len(W.Widget.widgets);"
+            "import specbook.forms, specbook.forms.sections, specbook.forms.readiness;"
+            "print(len(W.Widget.widgets) - n)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+def test_forms_are_built_once_per_workbook(wb: Workbook) -> None:
+    assert build_section(wb, "flows") is build_section(wb, "flows")
+    with pytest.raises(KeyError, match="No section named 'flow'; sections are: project, goal"):
+        build_section(wb, "flow")
+
+
+# --------------------------------------------------------------------------- grids: choices and the browser's path
+
+
+def test_a_choice_cell_offers_its_words_beside_the_grid(wb: Workbook) -> None:
+    form = section_form(wb, "systems")
+    grid = form.systems
+    assert grid.choice_box.layout.display == "none"
+    grid.select(1, "kind")
+    assert grid.choice_box.layout.display == "flex"
+    assert "CRM" in grid.choice_label.value
+    assert [w for _label, w in grid.choice.options][:3] == ["", "Online shop", "CRM"]
+    assert grid.choice.value == "CRM"
+    grid.choice.value = "ERP"
+    assert records(on_disk(wb), "systems")[1]["kind"] == "erp"
+    assert grid.frame.iloc[1]["Kind"] == "ERP"
+    grid.select(1, "owner")  # free text: no list
+    assert grid.choice_box.layout.display == "none"
+
+
+def test_typing_the_beginning_of_a_choice_is_enough(wb: Workbook) -> None:
+    grid = section_form(wb, "systems").systems
+    grid.grid.set_cell_value("Kind", 0, "ware")
+    assert records(on_disk(wb), "systems")[0]["kind"] == "warehouse"
+    assert grid.frame.iloc[0]["Kind"] == "Warehouse"
+    grid.grid.set_cell_value("Kind", 0, "m")  # «Marketplace»? ambiguous with nothing else, so it is taken
+    assert records(on_disk(wb), "systems")[0]["kind"] == "marketplace"
+    grid.grid.set_cell_value("Kind", 0, "o")  # «Online shop» or «Other»: ambiguous, refused
+    assert "«o» is not one of" in grid.message.text
+    assert records(on_disk(wb), "systems")[0]["kind"] == "marketplace"
+
+
+def test_an_edit_from_the_browser_that_does_not_fit_the_model_is_not_lost(wb: Workbook) -> None:
+    """The message ipydatagrid's frontend sends for an edited cell: under pandas 3 a typed value that does not
+    fit a numeric column would raise inside ipydatagrid's handler; the grid holds text, the model converts."""
+    errors = section_form(wb, "errors").answers
+    at = list(errors.frame.columns).index("Stuck after (minutes)")
+
+    def browser_edit(value: str) -> None:
+        errors.grid._DataGrid__handle_custom_msg(
+            None, {"event_type": "cell-changed", "row": 0, "column_index": at, "value": value}, [])
+
+    browser_edit("7")
+    assert records(on_disk(wb), "flows")[0]["stuck_after_minutes"] == 7
+    browser_edit("seven")
+    assert errors.message.text == lang.text("en", "forms.errors.not_minutes", value="seven")
+    assert records(on_disk(wb), "flows")[0]["stuck_after_minutes"] == 7
+    assert errors.frame.iloc[0]["Stuck after (minutes)"] == "7"
+    assert all(str(dtype) == "object" for dtype in errors.frame.dtypes)
+
+
+def test_locations_in_words_and_the_cost_of_a_frequency() -> None:
+    assert edits.describe_location("en", "flows[Orders to CRM].trigger") == "Flow «Orders to CRM» — When"
+    assert edits.describe_location("en", "fields[Order/Amount].kind") == "Field «Order / Amount» — Kind"
+    assert edits.describe_location("en", "steps[Paid online/2].expected") == (
+        "Scenario «Paid online», step 2 — Expected result")
+    assert edits.describe_location("en", "goal.primary") == "Main goal"
+    assert edits.describe_location("ru", "signoff") == lang.text("ru", "sections.signoff.title")
+    assert edits.flow_figures("every_15_min", 960) == edits.Figures("every_15_min", 96, 10.0, 15)
+    assert edits.flow_figures("event", None) == edits.Figures("event", None, None, 0)
+    assert edits.flow_figures("on_demand", 5) == edits.Figures("on_demand", None, None, None)
+    assert edits.flow_figures("", 5) is None

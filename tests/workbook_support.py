@@ -1,0 +1,73 @@
+"""Helpers shared by the workbook, forms and browser tests: a workbook folder made from a spec file, what is
+on disk, every word a form shows, and the deterministic large spec of the benchmarks."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+from helpers import COMPLETE, DATA
+
+from specbook import Spec, load
+from specbook.workbook import Workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTIAL_RU = DATA / "specs" / "partial_ru.yaml"
+TEMPLATE = ROOT / "notebooks" / "workbook.ipynb"
+
+__all__ = ["COMPLETE", "PARTIAL_RU", "ROOT", "TEMPLATE", "generate_spec", "make_workbook", "on_disk", "words"]
+
+
+def make_workbook(folder: Path, source: Path = COMPLETE) -> Workbook:
+    """A workbook folder holding a copy of ``source`` as its spec.yaml, opened."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, folder / "spec.yaml")
+    return Workbook(folder)
+
+
+def on_disk(wb: Workbook) -> Spec:
+    """The spec as its file holds it now."""
+    return load(wb.path)
+
+
+def _children(widget: Any) -> Iterator[Any]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _children(child)
+
+
+def words(widget: Any) -> list[str]:
+    """Every piece of text a person can see or hover in a widget tree: labels, values of HTML, options,
+    placeholders, tooltips, grid headers and row headers."""
+    out: list[str] = []
+    for w in _children(widget):
+        for attr in ("description", "placeholder", "tooltip"):
+            value = getattr(w, attr, None)
+            if isinstance(value, str) and value:
+                out.append(value)
+        if isinstance(w, W.HTML):
+            out.append(w.value)
+        if isinstance(w, W.Dropdown):
+            out.extend(str(label) for label in w._options_labels)
+        if isinstance(w, W.Accordion):
+            out.extend(w.titles)
+        if type(w).__name__ == "_Grid":
+            frame = w.data
+            out.extend(str(c) for c in frame.columns)
+            out.extend(str(i) for i in frame.index.names if i)
+    return out
+
+
+def generate_spec(n_fields: int, language: str = "en") -> Spec:
+    """The benchmarks' deterministic spec of about ``n_fields`` fields."""
+    path = ROOT / "benchmarks" / "generate.py"
+    module_spec = importlib.util.spec_from_file_location("specbook_bench_generate", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    spec: Spec = module.generate_spec(n_fields, language)
+    return spec
