@@ -17,7 +17,6 @@ from specbook._perf import gc_paused
 from specbook.definitions import (
     CREATING_ACTIONS,
     QUESTION_SECTION,
-    SCALARS,
     SECTION,
     SECTIONS,
     TABLE,
@@ -237,11 +236,7 @@ class _Context:
         return lang.label(self.lang, table, column)
 
     def duration(self, minutes: int) -> str:
-        if minutes and minutes % 1440 == 0:
-            return lang.text(self.lang, "ui.days", n=minutes // 1440)
-        if minutes and minutes % 60 == 0:
-            return lang.text(self.lang, "ui.hours", n=minutes // 60)
-        return lang.text(self.lang, "ui.minutes", n=minutes)
+        return lang.duration(self.lang, minutes)
 
     def joined(self, items: list[str]) -> str:
         items = [f"«{i}»" for i in items]
@@ -535,22 +530,37 @@ def location_section(text: str) -> str | None:
     return None
 
 
-def describe_location(language: str, text: str) -> str:
-    """An answer's location in the user's words: ``flows[Orders to CRM].trigger`` → «Orders to CRM — When»."""
-    parsed = parse_location(text)
+def describe_location(language: str, where: str) -> str:
+    """A location in words: ``flows[Orders to CRM].trigger`` → ``Flow «Orders to CRM» — When``."""
+    parsed = parse_location(where)
     if parsed is None:
-        return text
+        return where
     head, key, column = parsed
     if head in TABLE:
-        words = [key.replace("/", " / ")] if key else [lang.text(language, f"sections.{TABLE[head].section}.title")]
-        if column and column in TABLE[head].column_names:
-            words.append(lang.label(language, head, column))
-        return " — ".join(words)
-    if column and any(s.group == head and s.name == column for s in SCALARS):
-        return str(lang.lookup(language, f"scalars.{head}.{column}.label"))
-    if head in SECTION:
+        t = TABLE[head]
+        parts = key.split("/") if key else []
+        if t.parent and not t.key and len(parts) == 2:
+            parent = t.parent[0]
+            words = (f"{lang.label(language, parent, 'name')} «{parts[0]}», "
+                     f"{lang.text(language, 'ui.step', n=parts[1])}")
+        elif parts:
+            names = [k for k in t.key if t.column(k).kind == "name"]
+            subject = (lang.label(language, head, names[-1]) if names
+                       else lang.text(language, f"sections.{t.section}.title"))
+            words = f"{subject} «{' / '.join(p for p in parts if p)}»"
+        else:
+            words = lang.text(language, f"sections.{t.section}.title")
+        if column and column in t.column_names:
+            words += f" — {lang.label(language, head, column)}"
+        return words
+    if head in SECTION and not key:
+        if column:
+            try:
+                return str(lang.lookup(language, f"scalars.{head}.{column}.label"))
+            except KeyError:
+                return where
         return lang.text(language, f"sections.{head}.title")
-    return text
+    return where
 
 
 @_check

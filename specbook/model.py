@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from specbook.definitions import SCHEMA_VERSION, TABLE, TABLES, Table
+from specbook.definitions import SCHEMA_VERSION, TABLE, TABLES, TRIGGER_PERIOD_MINUTES, Table
 from specbook.lang import DEFAULT_LANGUAGE, LANGUAGES, UnknownLanguageError
 
 
@@ -201,3 +201,31 @@ def dangling_references(spec: Spec) -> Iterator[tuple[str, int, str, str]]:
                 for value in cell if col.kind == "list" else (cell,):
                     if value and value not in known:
                         yield table.name, i, col.name, value
+
+
+# --------------------------------------------------------------------------- what a flow's frequency costs
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Cost and risk of a trigger: transfers per day (None: as often as people start it), records per
+    transfer, and the worst-case staleness in minutes (None: unbounded; 0: sent as it happens)."""
+
+    trigger: str
+    transfers_per_day: int | None
+    records_per_transfer: float | None
+    staleness_minutes: int | None
+
+
+def flow_figures(trigger: str, volume_per_day: int | None) -> Figures | None:
+    """What running a flow on ``trigger`` costs; None while no trigger is chosen."""
+    if trigger not in TRIGGER_PERIOD_MINUTES:
+        return None
+    period = TRIGGER_PERIOD_MINUTES[trigger]
+    if period is None:
+        return Figures(trigger, None, None, None)
+    if period == 0:
+        return Figures(trigger, volume_per_day, 1.0 if volume_per_day else None, 0)
+    runs = 1440 // period
+    per_run = volume_per_day / runs if volume_per_day is not None else None
+    return Figures(trigger, runs, per_run, period)

@@ -13,7 +13,6 @@ lang="..">`` with the project name in ``<h1 class="sb-project">``, and each sect
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +23,7 @@ from specbook import lang
 from specbook.checks import Report
 from specbook.definitions import SCALARS, SECTION, SECTIONS, TABLE, TRIGGER_PERIOD_MINUTES, column_section
 from specbook.export.diagram import diagram_svg
-from specbook.model import Spec, parse_location, table_records
+from specbook.model import Spec, flow_figures, parse_location, table_records
 
 # At most this many systems side by side in one matrix; wider matrices continue in a second table.
 MATRIX_COLUMNS = 5
@@ -87,25 +86,7 @@ class _Words:
         return lang.choice(self.lang, choices, value) if value else ""
 
     def duration(self, minutes: int) -> str:
-        if minutes and minutes % 1440 == 0:
-            return self("ui.days", n=minutes // 1440)
-        if minutes and minutes % 60 == 0:
-            return self("ui.hours", n=minutes // 60)
-        return self("ui.minutes", n=minutes)
-
-
-def flow_figures(trigger: str, volume_per_day: int | None) -> tuple[int | None, int | None]:
-    """What a trigger costs and risks: ``(transfers per day, worst-case staleness in minutes)``.
-
-    A flow on every event makes one transfer per record and leaves data stale for seconds (0); a scheduled
-    flow makes one transfer per run and leaves data up to one period old. ``None`` where it cannot be
-    known: the volume is not given, or the flow runs on demand (its staleness has no bound)."""
-    period = TRIGGER_PERIOD_MINUTES.get(trigger)
-    if period is None:
-        return None, None
-    if period == 0:
-        return volume_per_day, 0
-    return math.ceil(1440 / period), period
+        return lang.duration(self.lang, minutes)
 
 
 def _number(n: int) -> str:
@@ -344,7 +325,9 @@ def _flows(spec: Spec, w: _Words, report: Report) -> Html:
               for i, f in enumerate(flows, start=1)]
     rows = []
     for i, f in enumerate(flows, start=1):
-        transfers, staleness = flow_figures(f["trigger"], f["volume_per_day"])
+        figures = flow_figures(f["trigger"], f["volume_per_day"])
+        transfers = figures.transfers_per_day if figures else None
+        staleness = figures.staleness_minutes if figures else None
         delay = f["max_delay_minutes"]
         if not f["trigger"]:
             transfers_cell: object = ""

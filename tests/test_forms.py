@@ -14,9 +14,10 @@ from traitlets import TraitError
 from workbook_support import PARTIAL_RU, generate_spec, make_workbook, on_disk, words
 
 from specbook import check, lang, save
+from specbook.checks import describe_location
 from specbook.definitions import SCALARS, SECTIONS, TABLES
 from specbook.forms import build_readiness, build_section, build_title, edits, readiness_panel, section_form
-from specbook.model import location
+from specbook.model import Figures, flow_figures, location
 from specbook.workbook import Workbook
 
 KEYS = [s.key for s in SECTIONS]
@@ -638,13 +639,13 @@ def test_an_edit_from_the_browser_that_does_not_fit_the_model_is_not_lost(wb: Wo
 
 
 def test_locations_in_words_and_the_cost_of_a_frequency() -> None:
-    assert edits.describe_location("en", "flows[Orders to CRM].trigger") == "Flow «Orders to CRM» — When"
-    assert edits.describe_location("en", "fields[Order/Amount].kind") == "Field «Order / Amount» — Kind"
-    assert edits.describe_location("en", "steps[Paid online/2].expected") == (
+    assert describe_location("en", "flows[Orders to CRM].trigger") == "Flow «Orders to CRM» — When"
+    assert describe_location("en", "fields[Order/Amount].kind") == "Field «Order / Amount» — Kind"
+    assert describe_location("en", "steps[Paid online/2].expected") == (
         "Scenario «Paid online», step 2 — Expected result")
-    assert edits.describe_location("en", "goal.primary") == "Main goal"
-    assert edits.describe_location("ru", "signoff") == lang.text("ru", "sections.signoff.title")
-    assert edits.flow_figures("every_15_min", 960) == edits.Figures("every_15_min", 96, 10.0, 15)
-    assert edits.flow_figures("event", None) == edits.Figures("event", None, None, 0)
-    assert edits.flow_figures("on_demand", 5) == edits.Figures("on_demand", None, None, None)
-    assert edits.flow_figures("", 5) is None
+    assert describe_location("en", "goal.primary") == "Main goal"
+    assert describe_location("ru", "signoff") == lang.text("ru", "sections.signoff.title")
+    assert flow_figures("every_15_min", 960) == Figures("every_15_min", 96, 10.0, 15)
+    assert flow_figures("event", None) == Figures("event", None, None, 0)
+    assert flow_figures("on_demand", 5) == Figures("on_demand", None, None, None)
+    assert flow_figures("", 5) is None

@@ -12,7 +12,7 @@ from helpers import COMPLETE
 from specbook import check, load, render
 from specbook.definitions import CHOICES, SECTIONS, TABLES
 from specbook.export.diagram import diagram_svg
-from specbook.model import Spec, make_table
+from specbook.model import Spec, flow_figures, make_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = {"complete": COMPLETE, **{p.parent.name: p for p in sorted((ROOT / "examples").glob("*/spec.yaml"))}}
@@ -87,10 +87,13 @@ def test_open_points_list_every_finding_and_mark(spec: Spec) -> None:
     ("trigger", "volume", "expected"),
     [("event", 300, (300, 0)), ("event", None, (None, 0)), ("every_5_min", 10, (288, 5)),
      ("every_15_min", None, (96, 15)), ("hourly", 1, (24, 60)), ("daily", 5000, (1, 1440)),
-     ("on_demand", 7, (None, None)), ("", 7, (None, None))],
+     ("on_demand", 7, (None, None))],
 )
 def test_flow_figures(trigger: str, volume: int | None, expected: tuple[int | None, int | None]) -> None:
-    assert render.flow_figures(trigger, volume) == expected
+    figures = flow_figures(trigger, volume)
+    assert figures is not None
+    assert (figures.transfers_per_day, figures.staleness_minutes) == expected
+    assert flow_figures("", 7) is None
 
 
 def test_flow_figures_are_shown_and_a_too_slow_trigger_is_flagged() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from specbook.workbook import STATIC_ENV
+from specbook.workbook import SPEC_ENV, STATIC_ENV
 
 TIMEOUT = 600  # seconds a single cell may run
 
@@ -29,8 +29,10 @@ class WorkbookRunError(RuntimeError):
 
 
 def kernel_env() -> dict[str, str]:
-    """The environment of the kernel: ours, with static views and without debugger chatter."""
-    return {**os.environ, STATIC_ENV: "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    """The environment of the kernel: ours, with static views, without debugger chatter, and without a
+    spec chosen by variable (the export is of this workbook's folder)."""
+    env = {k: v for k, v in os.environ.items() if k != SPEC_ENV}  # the workbook opens its own folder
+    return {**env, STATIC_ENV: "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def execute(

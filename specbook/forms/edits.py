@@ -16,14 +16,13 @@ from typing import Any
 import pandas as pd
 
 from specbook import lang
+from specbook.checks import describe_location
 from specbook.definitions import (
     CHILDREN,
     CHOICES,
     SCALARS,
-    SECTION,
     TABLE,
     TABLES,
-    TRIGGER_PERIOD_MINUTES,
     Column,
     Table,
 )
@@ -567,76 +566,6 @@ def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> Non
 def _drop_marks(spec: Spec, kind: str, name: str, scope: str) -> None:
     rows = table_records(spec["open_points"])
     _frame(spec, "open_points", [r for r in rows if _mentions(r["location"], kind, name, scope) is None])
-
-
-def describe_location(language: str, where: str) -> str:
-    """A location in words: ``flows[Orders to CRM].trigger`` → ``Flow «Orders to CRM» — When``."""
-    parsed = parse_location(where)
-    if parsed is None:
-        return where
-    head, key, column = parsed
-    if head in TABLE:
-        t = TABLE[head]
-        parts = key.split("/") if key else []
-        if t.parent and not t.key and len(parts) == 2:
-            parent = t.parent[0]
-            words = (f"{lang.label(language, parent, 'name')} «{parts[0]}», "
-                     f"{lang.text(language, 'forms.step', n=parts[1])}")
-        elif parts:
-            names = [k for k in t.key if t.column(k).kind == "name"]
-            subject = (lang.label(language, head, names[-1]) if names
-                       else lang.text(language, f"sections.{t.section}.title"))
-            words = f"{subject} «{' / '.join(p for p in parts if p)}»"
-        else:
-            words = lang.text(language, f"sections.{t.section}.title")
-        if column and column in t.column_names:
-            words += f" — {lang.label(language, head, column)}"
-        return words
-    if head in SECTION and not key:
-        if column:
-            try:
-                return str(lang.lookup(language, f"scalars.{head}.{column}.label"))
-            except KeyError:
-                return where
-        return lang.text(language, f"sections.{head}.title")
-    return where
-
-
-# --------------------------------------------------------------------------- what a flow's frequency costs
-
-
-@dataclasses.dataclass(frozen=True)
-class Figures:
-    """Cost and risk of a trigger: transfers per day (None: as often as people start it), records per
-    transfer, and the worst-case staleness in minutes (None: unbounded; 0: sent as it happens)."""
-
-    trigger: str
-    transfers_per_day: int | None
-    records_per_transfer: float | None
-    staleness_minutes: int | None
-
-
-def flow_figures(trigger: str, volume_per_day: int | None) -> Figures | None:
-    """What running a flow on ``trigger`` costs; None while no trigger is chosen."""
-    if trigger not in TRIGGER_PERIOD_MINUTES:
-        return None
-    period = TRIGGER_PERIOD_MINUTES[trigger]
-    if period is None:
-        return Figures(trigger, None, None, None)
-    if period == 0:
-        return Figures(trigger, volume_per_day, 1.0 if volume_per_day else None, 0)
-    runs = 1440 // period
-    per_run = volume_per_day / runs if volume_per_day is not None else None
-    return Figures(trigger, runs, per_run, period)
-
-
-def duration(language: str, minutes: int) -> str:
-    """``90`` → ``90 min``, ``120`` → ``2 h``, ``2880`` → ``2 d``."""
-    if minutes and minutes % 1440 == 0:
-        return lang.text(language, "ui.days", n=minutes // 1440)
-    if minutes and minutes % 60 == 0:
-        return lang.text(language, "ui.hours", n=minutes // 60)
-    return lang.text(language, "ui.minutes", n=minutes)
 
 
 def row_location(spec: Spec, table: str, row: int, column: str | None = None) -> str:

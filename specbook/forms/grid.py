@@ -21,6 +21,7 @@ import pandas as pd
 from ipydatagrid import DataGrid
 
 from specbook import lang
+from specbook.checks import describe_location
 from specbook.definitions import TABLE
 from specbook.forms import edits
 from specbook.forms.widgets import MUTED_STYLE, Form, Message, esc
@@ -138,9 +139,9 @@ class TableSource(Source):
     def answers(self, row: Any, column: str) -> list[tuple[str, str]]:
         whole = edits.row_location(self.spec, self.table, row)
         cell = edits.row_location(self.spec, self.table, row, column)
-        out = [(edits.describe_location(self.language, whole), whole)]
+        out = [(describe_location(self.language, whole), whole)]
         if column in self._columns:
-            out.append((edits.describe_location(self.language, cell), cell))
+            out.append((describe_location(self.language, cell), cell))
         return out
 
 

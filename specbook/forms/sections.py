@@ -14,6 +14,7 @@ import ipywidgets as W
 import pandas as pd
 
 from specbook import lang
+from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
 from specbook.forms import edits
 from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
@@ -34,7 +35,7 @@ from specbook.forms.widgets import (
     section_heading,
     set_options,
 )
-from specbook.model import location
+from specbook.model import flow_figures, location
 from specbook.workbook import Workbook
 
 
@@ -247,10 +248,10 @@ class OwnershipSource(Source):
     def answers(self, row: Any, column: str) -> list[tuple[str, str]]:
         entity, fld = row
         where = location("ownership", (entity, fld) if fld else (entity,))
-        out = [(edits.describe_location(self.language, where), where)]
+        out = [(describe_location(self.language, where), where)]
         if column == "on_conflict" and not fld:
             cell = location("entities", (entity,), "on_conflict")
-            out.append((edits.describe_location(self.language, cell), cell))
+            out.append((describe_location(self.language, cell), cell))
         return out
 
 
@@ -358,10 +359,10 @@ class StatusSource(Source):
     def answers(self, row: Any, column: str) -> list[tuple[str, str]]:
         entity = self.entity() or ""
         where = location("statuses", (entity, row))
-        out = [(edits.describe_location(self.language, where), where)]
+        out = [(describe_location(self.language, where), where)]
         if column != "status":
             cell = location("statuses", (entity, row, column.removeprefix("system:")))
-            out.append((edits.describe_location(self.language, cell), cell))
+            out.append((describe_location(self.language, cell), cell))
         return out
 
 
@@ -464,7 +465,7 @@ class FlowsForm(SectionForm):
         out = []
         for column in [None, *_answer_columns("flows", "flows")]:
             where = location("flows", (self.picker.current,), column)
-            out.append((edits.describe_location(self.language, where), where))
+            out.append((describe_location(self.language, where), where))
         return out
 
     def _figures(self) -> None:
@@ -474,7 +475,7 @@ class FlowsForm(SectionForm):
             return
         flows = self.wb.spec["flows"]
         volume = flows["volume_per_day"].tolist()[row]
-        figures = edits.flow_figures(str(flows["trigger"].iat[row]), None if volume is pd.NA else int(volume))
+        figures = flow_figures(str(flows["trigger"].iat[row]), None if volume is pd.NA else int(volume))
         if figures is None:
             self.figures.value = f'<span style="{MUTED_STYLE}">{esc(self.text("forms.figures.choose_trigger"))}</span>'
             return
@@ -497,7 +498,7 @@ class FlowsForm(SectionForm):
             lines.append(self.text("forms.figures.staleness_event"))
         else:
             lines.append(self.text("forms.figures.staleness",
-                                   duration=edits.duration(self.language, figures.staleness_minutes)))
+                                   duration=lang.duration(self.language, figures.staleness_minutes)))
         self.figures.value = "<ul style='margin:0.2em 0;padding-left:1.4em'>" + "".join(
             f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
 
@@ -576,7 +577,7 @@ class DuplicatesForm(SectionForm):
         out = []
         for column in (None, "key_fields", "on_repeat"):
             where = location("duplicates", (entity,), column)
-            out.append((edits.describe_location(self.language, where), where))
+            out.append((describe_location(self.language, where), where))
         return out
 
 
@@ -622,7 +623,7 @@ class AcceptanceForm(SectionForm):
         if not self.picker.current:
             return []
         where = location("scenarios", (self.picker.current,))
-        return [(edits.describe_location(self.language, where), where)]
+        return [(describe_location(self.language, where), where)]
 
 
 class OpenPointsForm(SectionForm):
@@ -632,7 +633,7 @@ class OpenPointsForm(SectionForm):
         spec = self.wb.spec
         self.points = self.grid(TableSource(
             spec, "open_points", ("who", "note"),
-            index=lambda row: edits.describe_location(self.language, str(spec["open_points"]["location"].iat[row])),
+            index=lambda row: describe_location(self.language, str(spec["open_points"]["location"].iat[row])),
             index_label=lang.label(self.language, "open_points", "location")))
         self.tools = RowTools(self.wb, self.points, add=None)
         self.tools.remove_button.description = self.text("forms.open_points.remove")

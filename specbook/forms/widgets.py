@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as W
 
 from specbook import lang
-from specbook.checks import location_section
+from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
 from specbook.forms import edits
@@ -311,7 +311,7 @@ class ConfirmMark(Form):
         title = self.text(f"sections.{self.section}.title")
         out = [(self.text("forms.mark.whole", section=title), self.section)]
         for scalar in SECTION[self.section].scalars:
-            out.append((edits.describe_location(self.language, scalar), scalar))
+            out.append((describe_location(self.language, scalar), scalar))
         for context in self.contexts:
             out.extend(context())
         seen: dict[str, str] = {}
@@ -340,7 +340,7 @@ class ConfirmMark(Form):
             return
         items = []
         for where, who in marks.items():
-            answer = edits.describe_location(self.language, where)
+            answer = describe_location(self.language, where)
             key = "forms.mark.item" if who.strip() else "forms.mark.item_nobody"
             items.append(f"<li>⚑ {esc(self.text(key, answer=answer, who=who))}</li>")
         self.listing.value = f'<ul style="margin:0.2em 0;padding-left:1.4em">{"".join(items)}</ul>'

@@ -69,3 +69,12 @@ def rule_message(lang: str, code: str, /, **values: object) -> str:
     if code not in rules:
         raise KeyError(f"language table {lang!r} has no message for rule {code!r}")
     return rules[code].format(**values)
+
+
+def duration(lang: str, minutes: int) -> str:
+    """A span of minutes in words: ``90`` → «90 min», ``120`` → «2 h», ``2880`` → «2 d»."""
+    if minutes and minutes % 1440 == 0:
+        return text(lang, "ui.days", n=minutes // 1440)
+    if minutes and minutes % 60 == 0:
+        return text(lang, "ui.hours", n=minutes // 60)
+    return text(lang, "ui.minutes", n=minutes)
