@@ -61,11 +61,14 @@ def make_table(name: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFram
 
 def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a model table as plain Python values (``None`` for an empty number)."""
-    columns = list(df.columns)
-    out = []
-    for row in zip(*(df[c].tolist() for c in columns), strict=True):
-        out.append({c: (None if v is pd.NA else v) for c, v in zip(columns, row, strict=True)})
-    return out
+    columns = [str(c) for c in df.columns]
+    values = []
+    for c in columns:
+        column = df[c].tolist()
+        if str(df[c].dtype) == "Int64":  # nullable whole numbers give pd.NA for an empty cell
+            column = [None if v is pd.NA else v for v in column]
+        values.append(column)
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 @dataclass(eq=False)

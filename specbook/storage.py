@@ -258,8 +258,10 @@ class _Reader:
             for c in columns:
                 cell = record.get(c.name)
                 # plain text is by far the most common cell: take it as it is
-                row[c.name] = cell if c.kind == "text" and type(cell) is str else self.convert(
-                    c.kind, c.choices, cell, (*where, c.name))
+                if type(cell) is str and (c.kind in _AS_TYPED or (c.choices and cell in CHOICES[c.choices])):
+                    row[c.name] = cell
+                else:
+                    row[c.name] = self.convert(c.kind, c.choices, cell, (*where, c.name))
             if parent is not None and table.parent:
                 row[table.parent[1]] = parent
             if table.pivot:
@@ -331,6 +333,8 @@ def _suggest(value: str, options: Iterable[str]) -> list[str]:
     same = [o for o in options if o.casefold() == folded]
     return same[:1] or difflib.get_close_matches(value, options, n=1)
 
+
+_AS_TYPED = frozenset(("text", "ref"))  # kinds whose text is taken as typed (references are checked later)
 
 _BOOLEANS = {"true": True, "yes": True, "да": True, "1": True, "false": False, "no": False, "нет": False, "0": False}
 
@@ -682,6 +686,12 @@ def _fast_dump(data: dict[str, Any]) -> str:
     implicit: dict[tuple[type, str], tuple[bool, bool]] = {}
     met: set[int] = set()
 
+    # structure events carry nothing that differs between two mappings or two lists: make each once
+    map_start = yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False)
+    map_end, seq_end = yaml.MappingEndEvent(), yaml.SequenceEndEvent()
+    seq_start = {flow: yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=flow)
+                 for flow in (False, True)}
+
     def node(value: Any) -> None:
         kind = type(value)
         if kind is dict or kind is list or kind is _FlowList:
@@ -689,16 +699,16 @@ def _fast_dump(data: dict[str, Any]) -> str:
                 raise _Unusual
             met.add(id(value))
             if kind is dict:
-                emit(yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False))
+                emit(map_start)
                 for key, item in value.items():
                     node(key)
                     node(item)
-                emit(yaml.MappingEndEvent())
+                emit(map_end)
             else:
-                emit(yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=kind is _FlowList))
+                emit(seq_start[kind is _FlowList])
                 for item in value:
                     node(item)
-                emit(yaml.SequenceEndEvent())
+                emit(seq_end)
             return
         tag = _TAGS.get(kind)
         if tag is None:
