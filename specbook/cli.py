@@ -89,29 +89,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _new(args: argparse.Namespace) -> int:
-    try:
-        folder = create(args.dir, language=args.lang, example=args.from_example)
-    except (FolderNotEmptyError, UnknownExampleError) as exc:
-        print(f"specbook new: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except SpecError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INPUT
-    except OSError as exc:
-        print(f"specbook new: {args.dir}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INPUT
+    folder = create(args.dir, language=args.lang, example=args.from_example)
     print(folder / "spec.yaml")
     print(folder / "workbook.ipynb")
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        spec = load(args.path)
-    except SpecError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INPUT
-    report = check(spec)
+    report = check(load(args.path))
     sys.stdout.write(FORMATS[args.format](report, args.path))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
@@ -122,18 +107,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    try:
-        paths = export(args.path, to=args.to, output_dir=args.output)
-    except SpecError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INPUT
-    except (UnknownFormatError, WorkbookRunError) as exc:
-        print(f"specbook export: {args.path}: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except OSError as exc:
-        print(f"specbook export: {exc.filename or args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INPUT
-    for path in paths:
+    for path in export(args.path, to=args.to, output_dir=args.output):
         print(path)
     return EXIT_OK
 
@@ -141,14 +115,7 @@ def _export(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from specbook.app import serve
 
-    try:
-        return serve(args.dir, port=args.port)
-    except SpecError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INPUT
-    except OSError as exc:
-        print(f"specbook app: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    return serve(args.dir, port=args.port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,6 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except SpecError as exc:  # already names file, line and field of every problem
+        print(exc, file=sys.stderr)
+    except (FolderNotEmptyError, UnknownExampleError, UnknownFormatError, WorkbookRunError) as exc:
+        print(f"specbook {args.command}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        where = exc.filename or getattr(args, "path", None) or getattr(args, "dir", "")
+        print(f"specbook {args.command}: {where}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_INPUT
 
 
 if __name__ == "__main__":
