@@ -248,6 +248,9 @@ class _Reader:
         allowed = [c.name for c in columns] + [c.nest for c in children if c.nest]
         if table.pivot:
             allowed.append(table.pivot.nest)
+        # per column: the texts taken as typed (None: any text; empty: none, always convert)
+        fast = [(c.name, None if c.kind in _AS_TYPED else frozenset(CHOICES[c.choices]) if c.choices
+                 else frozenset(), c) for c in columns]
         for i, item in enumerate(value):
             where = (*path, i)
             record = self.mapping(item, where)
@@ -255,13 +258,13 @@ class _Reader:
                 continue
             self.keys(record, allowed, where)
             row = {}
-            for c in columns:
-                cell = record.get(c.name)
-                # plain text is by far the most common cell: take it as it is
-                if type(cell) is str and (c.kind in _AS_TYPED or (c.choices and cell in CHOICES[c.choices])):
-                    row[c.name] = cell
+            for name, accepted, c in fast:
+                cell = record.get(name)
+                # plain text (and a valid choice) is by far the most common cell: take it as it is
+                if type(cell) is str and (accepted is None or cell in accepted):
+                    row[name] = cell
                 else:
-                    row[c.name] = self.convert(c.kind, c.choices, cell, (*where, c.name))
+                    row[name] = self.convert(c.kind, c.choices, cell, (*where, name))
             if parent is not None and table.parent:
                 row[table.parent[1]] = parent
             if table.pivot:
@@ -683,7 +686,6 @@ def _fast_dump(data: dict[str, Any]) -> str:
     stream = io.StringIO()
     dumper = _Dumper(stream, **_DUMP_OPTIONS)
     emit, resolve = dumper.emit, dumper.resolve
-    implicit: dict[tuple[type, str], tuple[bool, bool]] = {}
     met: set[int] = set()
 
     # structure events carry nothing that differs between two mappings or two lists: make each once
@@ -691,6 +693,24 @@ def _fast_dump(data: dict[str, Any]) -> str:
     map_end, seq_end = yaml.MappingEndEvent(), yaml.SequenceEndEvent()
     seq_start = {flow: yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=flow)
                  for flow in (False, True)}
+
+    # one event per distinct scalar: keys and common values repeat in every row, and libyaml only reads them
+    scalars: dict[tuple[type, Any], yaml.ScalarEvent] = {}
+
+    def scalar_event(kind: type, value: Any) -> yaml.ScalarEvent:
+        tag = _TAGS.get(kind)
+        if tag is None:
+            raise _Unusual
+        if kind is str:
+            text = value
+        elif kind is bool:
+            text = "true" if value else "false"
+        else:
+            text = "" if value is None else str(value)
+        flags = (resolve(yaml.ScalarNode, text, (True, False)) == tag,
+                 resolve(yaml.ScalarNode, text, (False, True)) == tag)
+        style = "|" if kind is str and "\n" in text else None
+        return yaml.ScalarEvent(None, tag, flags, text, style=style)
 
     def node(value: Any) -> None:
         kind = type(value)
@@ -710,21 +730,10 @@ def _fast_dump(data: dict[str, Any]) -> str:
                     node(item)
                 emit(seq_end)
             return
-        tag = _TAGS.get(kind)
-        if tag is None:
-            raise _Unusual
-        if kind is str:
-            text = value
-        elif kind is bool:
-            text = "true" if value else "false"
-        else:
-            text = "" if value is None else str(value)
-        flags = implicit.get((kind, text))
-        if flags is None:
-            flags = implicit[(kind, text)] = (resolve(yaml.ScalarNode, text, (True, False)) == tag,
-                                              resolve(yaml.ScalarNode, text, (False, True)) == tag)
-        style = "|" if kind is str and "\n" in text else None
-        emit(yaml.ScalarEvent(None, tag, flags, text, style=style))
+        event = scalars.get((kind, value))
+        if event is None:
+            event = scalars[(kind, value)] = scalar_event(kind, value)
+        emit(event)
 
     try:
         dumper.open()
