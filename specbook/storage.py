@@ -433,14 +433,22 @@ def _fast_load(text: str) -> Any:
         root: Any = None
         stack: list[Any] = []  # open collections, innermost last
         pending: list[Any] = []  # per open mapping: the key waiting for its value, or _NO_KEY
-        seen: list[set[str]] = []  # per open mapping: the keys it has
         texts: dict[str, str] = {}  # one object per distinct text: names repeat in every row that refers to them
         depth = documents = 0
         unusual = False
+        value: Any
         while True:
             event = loader.get_event()
             kind = type(event)
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if kind is yaml.ScalarEvent:  # the most common event first
+                if event.anchor is not None:
+                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
+                if unusual or event.tag is not None:
+                    unusual = True
+                    continue
+                key_text = texts.setdefault(event.value, event.value)
+                value = None if event.implicit[0] and key_text in _NULLS else key_text
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 depth += 1
                 if depth > _MAX_DEPTH:
                     raise _TooDeep(event.start_mark.line + 1 if event.start_mark else None)
@@ -451,27 +459,17 @@ def _fast_load(text: str) -> Any:
                 elif kind is yaml.MappingStartEvent:
                     stack.append({})
                     pending.append(_NO_KEY)
-                    seen.append(set())
                 else:
                     stack.append([])
                 continue
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 depth -= 1
                 if unusual:
                     continue
-                value: Any = stack.pop()
+                value = stack.pop()
                 if kind is yaml.MappingEndEvent:
                     pending.pop()
-                    seen.pop()
                 key_text = None  # a collection cannot be a key
-            elif kind is yaml.ScalarEvent:
-                if event.anchor is not None:
-                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
-                if unusual or event.tag is not None:
-                    unusual = True
-                    continue
-                key_text = texts.setdefault(event.value, event.value)
-                value = None if event.implicit[0] and key_text in _NULLS else key_text
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 unusual = unusual or documents > 1
@@ -489,10 +487,9 @@ def _fast_load(text: str) -> Any:
             elif type(stack[-1]) is list:
                 stack[-1].append(value)
             elif pending[-1] is _NO_KEY:
-                if key_text is None or key_text in seen[-1]:  # a collection as a key, or a repeated key
+                if key_text is None or key_text in stack[-1]:  # a collection as a key, or a repeated key
                     unusual = True
                     continue
-                seen[-1].add(key_text)
                 pending[-1] = value
             else:
                 stack[-1][pending[-1]] = value
