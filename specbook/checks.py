@@ -123,11 +123,7 @@ class Finding:
     @property
     def blocking(self) -> bool:
         """Keeps its question open: an error, or an answer still to be confirmed."""
-        return self.severity == "error" or self.section_open_point
-
-    @property
-    def section_open_point(self) -> bool:
-        return self.code in ("open.to-confirm", "open.who-missing")
+        return self.severity == "error" or self.code in ("open.to-confirm", "open.who-missing")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -185,6 +185,16 @@ def duplicate_keys(spec: Spec) -> Iterator[tuple[str, int, int]]:
                 seen[key] = i
 
 
+def reference_names(spec: Spec, ref: str, entity: str = "") -> list[str]:
+    """The names a reference may take: declared systems, entities, scenarios, flows and indicators, or
+    the fields of ``entity``."""
+    if ref == "fields":
+        return spec.fields_of(entity)
+    if ref == "flows+indicators":
+        return spec.names("flows") + spec.names("indicators")
+    return spec.names(ref)
+
+
 def dangling_references(spec: Spec) -> Iterator[tuple[str, int, str, str]]:
     """``(table, row, column, value)`` for every reference to something not declared."""
     declared = {name: set(spec.names(name)) for name in ("systems", "entities", "scenarios")}

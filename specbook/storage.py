@@ -38,7 +38,9 @@ from specbook.model import (
     Spec,
     dangling_references,
     duplicate_keys,
+    empty_value,
     make_table,
+    reference_names,
     table_records,
 )
 
@@ -312,10 +314,8 @@ class _Reader:
                                first=self._cell_path(table, first, table.key[-1]))
             self.pending.append(pending)
         for table_name, i, column, value in dangling_references(spec):
-            ref = TABLE[table_name].column(column).ref
-            known = {"fields": spec.fields_of(self.rows[table_name][i].get("entity", "")),
-                     "flows+indicators": spec.names("flows") + spec.names("indicators")}.get(
-                str(ref)) or (spec.names(str(ref)) if ref in ("systems", "entities", "scenarios") else [])
+            ref = str(TABLE[table_name].column(column).ref)
+            known = reference_names(spec, ref, self.rows[table_name][i].get("entity", ""))
             close = _suggest(value, known)
             self.problem(self._cell_path(TABLE[table_name], i, column), "reference", value=value,
                          what=self._type_word(f"refs.{ref}"), suggestion=close[0] if close else None)
@@ -627,8 +627,7 @@ def _nest(table: Table, records: dict[str, list[dict[str, Any]]]) -> list[dict[s
         declared = {str(r["name"]) for r in rows}  # once: rebuilt per parent it made saving quadratic
         blanks = []
         for missing in [p for p in by_parent if p not in declared]:
-            blank = {c.name: None if c.kind == "int" else ("" if c.kind != "bool" else False)
-                     for c in table.columns}
+            blank = {c.name: empty_value(table, c.name) for c in table.columns}
             blank["name"] = missing
             out.append(_file_record(table, blank))
             blanks.append(blank)

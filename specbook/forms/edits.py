@@ -26,7 +26,7 @@ from specbook.definitions import (
     Column,
     Table,
 )
-from specbook.model import Spec, location, make_table, parse_location, row_key, table_records
+from specbook.model import Spec, location, make_table, parse_location, reference_names, row_key, table_records
 
 # Things a name can identify. A table name stands for the names of its rows; "fields" and "statuses" are
 # named within one entity (their ``scope``).
@@ -105,16 +105,6 @@ def display(language: str, table: str, column: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def ref_names(spec: Spec, ref: str, entity: str = "") -> list[str]:
-    """The names a reference may take: declared systems, entities, scenarios, flows and indicators, or
-    the fields of ``entity``."""
-    if ref == "fields":
-        return spec.fields_of(entity)
-    if ref == "flows+indicators":
-        return spec.names("flows") + spec.names("indicators")
-    return spec.names(ref)
-
-
 def options(spec: Spec, table: str, column: str, entity: str = "") -> list[str] | None:
     """The words a person may choose from for a column (a blank first where an answer may be empty),
     or None for free text."""
@@ -126,7 +116,7 @@ def options(spec: Spec, table: str, column: str, entity: str = "") -> list[str] 
         return ["", *(lang.choice(spec.language, col.choices, v) for v in CHOICES[col.choices])]
     link = t.parent[1] if t.parent else None
     if col.kind == "ref" and col.ref and column != link:
-        return ["", *dict.fromkeys(ref_names(spec, col.ref, entity))]
+        return ["", *dict.fromkeys(reference_names(spec, col.ref, entity))]
     return None
 
 
@@ -141,7 +131,7 @@ def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str =
     if col.kind == "list":
         items = text if isinstance(text, list | tuple) else str(text or "").split(",")
         values = [str(v).strip() for v in items if str(v).strip()]
-        known = ref_names(spec, col.ref, entity) if col.ref else None
+        known = reference_names(spec, col.ref, entity) if col.ref else None
         for v in values:
             if known is not None and v not in known:
                 raise EditError("not_field", value=v, entity=entity)
@@ -178,7 +168,7 @@ def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str =
     if col.kind == "ref" and col.ref:
         if not stripped:
             return ""
-        names = ref_names(spec, col.ref, entity)
+        names = reference_names(spec, col.ref, entity)
         if stripped not in names:
             raise EditError("not_declared", value=stripped, choices=_Choices(names=tuple(dict.fromkeys(names))))
         return stripped

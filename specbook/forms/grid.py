@@ -12,8 +12,7 @@ words for the selected cell; typing an unambiguous beginning of a word in the ce
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -158,7 +157,6 @@ class GridEditor(Form):
         self._rows: list[Any] = []
         self._labels: dict[str, str] = {}
         self._shown: tuple[Any, ...] = ()
-        self._echo = 0
         frame = self._frame()
         self.grid = DataGrid(frame, editable=True, selection_mode="cell",
                              header_visibility="all" if source.index_label else "column",
@@ -217,7 +215,7 @@ class GridEditor(Form):
         before = self._shown
         frame = self._frame()
         if self._shown != before:
-            with self._echoing():
+            with self.quiet():
                 self.grid.column_widths = self._widths()
                 self.grid.data = frame
                 self.grid.layout.height = self._height()
@@ -238,16 +236,8 @@ class GridEditor(Form):
 
     # -- editing --------------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _echoing(self) -> Iterator[None]:
-        self._echo += 1
-        try:
-            yield
-        finally:
-            self._echo -= 1
-
     def _edited(self, cell: dict[str, Any]) -> None:
-        if self._echo:
+        if self.busy:  # the grid echoing what this form set
             return
         column = next((cid for cid, label in self._labels.items() if label == cell["column"]), None)
         if column is not None:
@@ -267,7 +257,7 @@ class GridEditor(Form):
         self.source.prepare()
         shown = self.source.cell(self._rows[position], column) if position < len(self._rows) else typed
         if shown != self.grid.get_cell_value_by_index(self._labels[column], position):
-            with self._echoing():
+            with self.quiet():
                 self.grid.set_cell_value_by_index(self._labels[column], position, shown)
             self._frame()
         self._offer_choice()

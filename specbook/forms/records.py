@@ -12,6 +12,7 @@ from specbook import lang
 from specbook.definitions import CHOICES, TABLE
 from specbook.forms import edits
 from specbook.forms.widgets import Bound, Form, Message, labelled, set_options
+from specbook.model import reference_names
 from specbook.workbook import Change, Workbook
 
 
@@ -56,6 +57,13 @@ class Picker(Form):
     @property
     def row(self) -> int | None:
         return None if self.current is None else edits.find(self.wb.spec, self.table, (self.current,))
+
+    def chosen_row(self) -> int:
+        """The chosen row; an edit without one is refused with "choose first"."""
+        row = self.row
+        if row is None:
+            raise edits.EditError("choose_first")
+        return row
 
     def names(self) -> list[str]:
         return self.wb.spec.names(self.table)
@@ -195,7 +203,7 @@ class RecordFields(Form):
         col = TABLE[self.table].column(column)
         if col.kind == "choice" and col.choices:
             return [("—", ""), *((lang.choice(self.language, col.choices, v), v) for v in CHOICES[col.choices])]
-        names = edits.ref_names(self.wb.spec, col.ref or "", self.entity())
+        names = reference_names(self.wb.spec, col.ref or "", self.entity())
         return [("—", ""), *((n, n) for n in dict.fromkeys(names))]
 
     def refresh(self, force: bool = False) -> None:
@@ -208,7 +216,7 @@ class RecordFields(Form):
                 if isinstance(widget, W.Dropdown):
                     set_options(widget, self._options(column), self._shown(column) if on else "")
                 elif isinstance(widget, W.TagsInput):
-                    widget.allowed_tags = edits.ref_names(self.wb.spec, col.ref or "", self.entity())
+                    widget.allowed_tags = reference_names(self.wb.spec, col.ref or "", self.entity())
         for bound in self.fields.values():
             if on:
                 bound.refresh(force=force)

@@ -428,7 +428,7 @@ class FlowsForm(SectionForm):
         self.details = RecordFields(
             self.wb, "flows", columns, multiline=("why",),
             read=lambda c: self._row_value(c),
-            write=lambda c, v: edits.set_value(self.wb.spec, "flows", self._row(), c, v),
+            write=lambda c, v: edits.set_value(self.wb.spec, "flows", self.picker.chosen_row(), c, v),
             enabled=lambda: self.picker.row is not None)
         self.figures = W.HTML()
         self.picker.listeners += [lambda: self.details.refresh(force=True), self._figures]
@@ -445,12 +445,6 @@ class FlowsForm(SectionForm):
         return [self.picker.widget, self.details.widget,
                 heading(self.text("forms.figures.title")), self.figures,
                 heading(self.text("forms.flows.all")), self.overview.widget]
-
-    def _row(self) -> int:
-        row = self.picker.row
-        if row is None:
-            raise edits.EditError("choose_first")
-        return row
 
     def _row_value(self, column: str) -> Any:
         row = self.picker.row
@@ -593,7 +587,7 @@ class AcceptanceForm(SectionForm):
         self.description = RecordFields(
             self.wb, "scenarios", _answer_columns("acceptance", "scenarios"), multiline=("description",),
             read=lambda c: None if self.picker.row is None else spec["scenarios"][c].iat[self.picker.row],
-            write=lambda c, v: edits.set_value(self.wb.spec, "scenarios", self._row(), c, v),
+            write=lambda c, v: edits.set_value(self.wb.spec, "scenarios", self.picker.chosen_row(), c, v),
             enabled=lambda: self.picker.row is not None)
         current = lambda: {"scenario": self.picker.current} if self.picker.current else None  # noqa: E731
         self.steps = self.table_grid("steps", where=current, index=self._step_number,
@@ -608,12 +602,6 @@ class AcceptanceForm(SectionForm):
                 heading(self.text("forms.acceptance.steps")), self.step_tools.widget, self.steps.widget,
                 heading(self.text("forms.acceptance.reconciliations")), self.reconciliation_tools.widget,
                 self.reconciliations.widget]
-
-    def _row(self) -> int:
-        row = self.picker.row
-        if row is None:
-            raise edits.EditError("choose_first")
-        return row
 
     def _step_number(self, row: int) -> str:
         peers = edits.positions(self.wb.spec, "steps", {"scenario": str(self.wb.spec["steps"]["scenario"].iat[row])})
