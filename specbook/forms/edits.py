@@ -26,7 +26,16 @@ from specbook.definitions import (
     Column,
     Table,
 )
-from specbook.model import Spec, location, make_table, parse_location, reference_names, row_key, table_records
+from specbook.model import (
+    Spec,
+    empty_value,
+    location,
+    make_table,
+    parse_location,
+    reference_names,
+    row_key,
+    table_records,
+)
 
 # Things a name can identify. A table name stands for the names of its rows; "fields" and "statuses" are
 # named within one entity (their ``scope``).
@@ -229,7 +238,7 @@ def _check_new_name(spec: Spec, table: Table, values: Mapping[str, Any], row: in
 def add_row(spec: Spec, table: str, values: Mapping[str, Any]) -> int:
     """Append a row (its name checked: not empty, not taken); returns its position."""
     t = TABLE[table]
-    record = {c.name: values.get(c.name, _blank(c)) for c in t.columns}
+    record = {c.name: values.get(c.name, empty_value(t, c.name)) for c in t.columns}
     for col in t.columns:
         if col.kind == "name":
             record[col.name] = str(record[col.name]).strip()
@@ -238,10 +247,6 @@ def add_row(spec: Spec, table: str, values: Mapping[str, Any]) -> int:
     rows.append(record)
     _frame(spec, table, rows)
     return len(rows) - 1
-
-
-def _blank(col: Column) -> Any:
-    return {"int": None, "bool": False, "list": []}.get(col.kind, "")
 
 
 def set_value(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
@@ -494,18 +499,16 @@ def remove_duplicate_rule(spec: Spec, entity: str) -> None:
 # --------------------------------------------------------------------------- "to be confirmed" marks
 
 
-def mark(spec: Spec, where: str, who: str, note: str | None = None) -> None:
+def mark(spec: Spec, where: str, who: str) -> None:
     """Mark the answer at ``where`` (a :func:`specbook.model.location`) as to be confirmed by ``who``."""
     if not who.strip():
         raise EditError("who_missing")
     rows = table_records(spec["open_points"])
     at = next((i for i, r in enumerate(rows) if r["location"] == where), None)
     if at is None:
-        rows.append({"location": where, "who": who.strip(), "note": note or ""})
+        rows.append({"location": where, "who": who.strip(), "note": ""})
     else:
         rows[at]["who"] = who.strip()
-        if note is not None:
-            rows[at]["note"] = note
     _frame(spec, "open_points", rows)
 
 
@@ -580,8 +583,6 @@ def positions(spec: Spec, table: str, where: Mapping[str, str] | None = None) ->
 
 def find(spec: Spec, table: str, key: Sequence[str]) -> int | None:
     """Position of the row whose key is ``key``."""
-    t = TABLE[table]
-    for i, record in enumerate(table_records(spec[table])):
-        if row_key(t, record) == tuple(key):
-            return i
-    return None
+    df, wanted = spec[table], tuple(key)
+    keys = zip(*(df[k].tolist() for k in TABLE[table].key), strict=True)  # only the key columns, not every row
+    return next((i for i, k in enumerate(keys) if tuple(map(str, k)) == wanted), None)

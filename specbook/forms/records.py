@@ -81,10 +81,6 @@ class Picker(Form):
         for listener in self.listeners:
             listener()
 
-    def choose(self, name: str | None) -> None:
-        """Show the row named ``name`` (as picking it in the list would)."""
-        self.dropdown.value = name
-
     def _add(self) -> None:
         name = self.name_input.value.strip()
 

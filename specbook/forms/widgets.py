@@ -40,9 +40,13 @@ class Form:
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self.language = wb.spec.language
         self._quiet = 0
         self.widget: W.Widget = W.VBox()
+
+    @property
+    def language(self) -> str:
+        """The spec's language now (a reload may bring another)."""
+        return self.wb.spec.language
 
     def text(self, key: str, /, **values: object) -> str:
         return lang.text(self.language, key, **values)
