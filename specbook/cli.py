@@ -7,7 +7,6 @@ or the command was used wrongly. No command prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +16,7 @@ from specbook.errors import SpecError
 from specbook.export import DEFAULT_DIR, UnknownFormatError, WorkbookRunError, export
 from specbook.reporting import FORMATS
 from specbook.scaffold import FolderNotEmptyError, UnknownExampleError, create, example_names
-from specbook.schema import json_schema
+from specbook.schema import json_schema_text
 from specbook.storage import load
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -102,7 +101,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+    sys.stdout.write(json_schema_text())
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ and ``required: yes`` a boolean, and specbook accepts both, so the schema does t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TOP_TABLES, Column, Table
@@ -73,3 +74,8 @@ def json_schema() -> dict[str, Any]:
         "properties": properties,
         "additionalProperties": False,
     }
+
+
+def json_schema_text() -> str:
+    """The JSON Schema as the file ``specbook schema`` prints and the export writes."""
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"

@@ -802,12 +802,13 @@ def save(spec: Spec, path: str | os.PathLike[str], *, force: bool = False) -> Pa
         if current is not None and not force and spec.origins.get(key) != _digest(current):
             raise _fail(SpecConflictError, str(path), spec.language, "changed_on_disk")
         if current != data:
-            _atomic_write(p, data)
+            atomic_write(p, data)
     spec.origins[key] = _digest(data)
     return p
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` whole or not at all (temporary file, fsync, rename, fsync of the folder)."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:

@@ -10,7 +10,6 @@ This module imports nothing heavy: nbconvert and WeasyPrint are loaded only whil
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -23,8 +22,8 @@ from specbook.export.naming import stem
 from specbook.export.run import WorkbookRunError, execute
 from specbook.model import Spec
 from specbook.scaffold import WORKBOOK_FILE, template_path
-from specbook.schema import json_schema
-from specbook.storage import SPEC_FILE, load, resolve, save
+from specbook.schema import json_schema_text
+from specbook.storage import SPEC_FILE, atomic_write, load, resolve, save
 
 FORMATS: tuple[str, ...] = ("html", "pdf")
 DEFAULT_DIR = "exports"
@@ -116,20 +115,11 @@ def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path) -> list[
     if "pdf" in wanted:
         written.append(_write(output_dir / f"{name}.pdf", loaded["pdf"].to_pdf(html)))
     written.append(_write(output_dir / f"{name}.spec.yaml", loaded["spec_file"]))
-    schema = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
-    written.append(_write(output_dir / f"{name}.schema.json", schema.encode("utf-8")))
+    written.append(_write(output_dir / f"{name}.schema.json", json_schema_text().encode("utf-8")))
     return written
 
 
 def _write(path: Path, data: bytes) -> Path:
     """Write whole or not at all: readers (and a second export at the same time) never see half a file."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(name).chmod(0o644)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
     return path

@@ -7,7 +7,6 @@ views, turns the results into the handout (:mod:`specbook.export.handout`) and f
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ class HandoutHTMLExporter(TemplateExporter):
     def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:  # type: ignore[override]
         resources = self._init_resources(resources)
         folder = resources.get("metadata", {}).get("path") or "."
-        nb = run.execute(nb, folder, timeout=self.timeout) if self.execute else copy.deepcopy(nb)
+        nb = run.execute(nb, folder, timeout=self.timeout) if self.execute else nb  # nbconvert copies it
         name = resources.get("metadata", {}).get("name") or ""
         resources["specbook"] = handout.build(nb, fallback_title=name).as_resources()
         output, resources = super().from_notebook_node(nb, resources, **kw)

@@ -24,7 +24,9 @@ SKIP_TAGS = frozenset({"remove_cell", "specbook-skip"})
 SKIP_OUTPUT_TAGS = frozenset({"remove_output"})
 
 _COVER = re.compile(r'<header class="sb-cover" lang="([a-z]{2,3})">')
-_PROJECT = re.compile(r'<h1 class="sb-project">([^<]*)</h1>')
+# user text inside is escaped, so the first "</h1>" ends it; <wbr> and <br> breaks are dropped for the title
+_PROJECT = re.compile(r'<h1 class="sb-project">(.*?)</h1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 _LANG = re.compile(r'<section class="sb-section sb-section-[a-z_]+" lang="([a-z]{2,3})">')
 _HEADING = re.compile(r'<h2 class="sb-h2" id="(sb-[a-z_]+)">([^<]*)</h2>')
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
@@ -114,7 +116,7 @@ def build(nb: Mapping[str, Any], fallback_title: str = "") -> Handout:
     cover = _COVER.search(joined) or _LANG.search(joined)
     language = cover.group(1) if cover and cover.group(1) in lang.LANGUAGES else lang.DEFAULT_LANGUAGE
     project = _PROJECT.search(joined)
-    title = unescape(project.group(1)) if project else fallback_title
+    title = unescape(_TAG.sub("", project.group(1))) if project else fallback_title
     headings = list(dict.fromkeys(_HEADING.findall(joined)))
     if headings:
         first = next(i for i, b in enumerate(blocks) if _HEADING.search(b))

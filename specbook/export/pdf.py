@@ -13,15 +13,13 @@ from weasyprint.urls import URLFetcher
 
 
 class EmbeddedOnlyFetcher(URLFetcher):
-    """Serves ``data:`` URLs and refuses everything else; ``refused`` lists what was asked for."""
+    """Serves ``data:`` URLs and refuses everything else (a second guard beside ``allowed_protocols``)."""
 
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
-        self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         if not url.lower().startswith("data:"):
-            self.refused.append(url)
             raise ValueError(f"refusing to fetch {url[:80]!r}: a handout may only embed data: URLs")
         return super().fetch(url, headers)
 
