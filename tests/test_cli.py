@@ -91,8 +91,8 @@ def test_unknown_example_lists_the_known_ones(capsys: pytest.CaptureFixture[str]
     ("content", "needle"),
     [
         ("schema_version: 2\nlanguage: en\nflows:\n- name: a\n  max_delay_minutes: tomorrow\n",
-         ":5: flows[0].max_delay_minutes: must be a whole number"),
-        ("schema_version: 2\nsystems: [\n", ":3: is not valid YAML"),
+         ":5:3: flows[0].max_delay_minutes: must be a whole number"),
+        ("schema_version: 2\nsystems: [\n", ":3:1: is not valid YAML"),
         ("schema_version: 99\n", "upgrade specbook"),
         ("\xff\xfe", "not UTF-8"),
     ],

@@ -231,8 +231,11 @@ def test_broken_file_names_each_problem(path: Path, expected: dict[str, Any]) ->
         if "absent" in w:
             assert w["absent"] not in message, message
     text = str(err)
-    for line, _field, _message in got:
-        assert f"{path}:{line}: " in text, text
+    for problem, w in zip(err.problems, want, strict=True):  # every problem: file, line and column
+        assert problem.line is not None and problem.column is not None, problem
+        assert f"{path}:{problem.line}:{problem.column}: " in text, text
+        if "column" in w:
+            assert problem.column == w["column"], problem
     assert err.source == str(path)
 
 
@@ -248,7 +251,7 @@ def test_broken_data_present() -> None:
 def test_loads_names_its_source() -> None:
     with pytest.raises(specbook.SpecError) as caught:
         specbook.loads("schema_version: 2\nlanguage: en\nflows:\n- name: ''\n", "acme/spec.yaml")
-    assert str(caught.value) == "acme/spec.yaml:4: flows[0].name: must not be empty"
+    assert str(caught.value) == "acme/spec.yaml:4:3: flows[0].name: must not be empty"
 
 
 def test_every_problem_collected_not_just_the_first() -> None:
