@@ -43,7 +43,7 @@ class Problem:
         where = source if self.line is None else f"{source}:{self.line}"
         if self.line is not None and self.column is not None:
             where += f":{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{where}: {shorten(self.path, 120)}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class SpecError(Exception):
