@@ -245,3 +245,28 @@ def test_the_workbook_template_runs_under_nbval(tmp_path: Path, source: Path) ->
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert " passed" in result.stdout
     assert (folder / "spec.yaml").read_bytes() == before  # showing the forms writes nothing
+
+
+def test_the_template_without_a_spec_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SPEC_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    wb = open_workbook()
+    line = wb.title()._repr_mimebundle_()["text/plain"]
+    assert "\n" not in line and "specbook new DIR" in line and str(tmp_path / "spec.yaml") in line
+    assert wb.readiness() is None and wb.section("flows") is None  # the other cells show nothing
+    monkeypatch.setenv(SPEC_ENV, str(tmp_path / "gone.yaml"))  # a spec named but missing: the same line
+    assert str(tmp_path / "gone.yaml") in open_workbook().title().text
+
+
+def test_the_template_runs_under_nbval_with_no_spec_beside_it(tmp_path: Path) -> None:
+    shutil.copyfile(TEMPLATE, tmp_path / "workbook.ipynb")
+    env = {k: v for k, v in os.environ.items() if k not in (SPEC_ENV, STATIC_ENV)}
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--nbval",
+         "--nbval-cell-timeout=300", str(tmp_path / "workbook.ipynb")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert f"{len(TEMPLATE.read_text().split('cell_type')) - 1} passed" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["workbook.ipynb"]  # no spec made behind the user's back
