@@ -54,6 +54,9 @@ MAX_BYTES = 64 * 1024 * 1024
 # Values (scalars and collections) a file may hold. Reading costs a few microseconds per value, so this bounds
 # the time any file takes to be accepted or refused; a spec of 30,000 fields holds about 800,000.
 MAX_VALUES = 1_000_000
+# Rows (of all tables) a spec may hold: at most about 31 values each when written, so a spec that loads
+# is written to a file that loads again (under MAX_VALUES). A real spec holds hundreds.
+MAX_ROWS = 30_000
 MAX_PROBLEMS = 50  # problems listed one by one; the rest are counted
 MAX_INT = 1_000_000_000  # minutes or records per day; anything larger is a typo
 SPEC_FILE = "spec.yaml"
@@ -161,6 +164,7 @@ class _Reader:
         self.pending: list[_Pending] = []
         self.rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
         self.row_paths: dict[str, list[PathKey]] = {t.name: [] for t in TABLES}
+        self.count = 0  # rows read, of all tables
 
     def problem(self, path: PathKey, message: str, /, **values: Any) -> None:
         self.pending.append(_Pending(path, message, values))
@@ -301,6 +305,9 @@ class _Reader:
                 self.table(child, record.get(child.nest), (*where, child.nest), str(row.get("name", "")))
 
     def _add(self, table: Table, row: dict[str, Any], path: PathKey) -> None:
+        self.count += 1
+        if self.count > MAX_ROWS:
+            raise _TooManyRows(path)
         self.rows[table.name].append(row)
         self.row_paths[table.name].append(path)
 
@@ -493,6 +500,14 @@ class _Tagged(_Refusal):
     """The document gives a value an explicit YAML tag (``!!binary``, ``!!python/…``, ``!x``)."""
 
 
+class _TooManyRows(Exception):
+    """The file holds more than :data:`MAX_ROWS` rows."""
+
+    def __init__(self, path: PathKey) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 class _TooMany(_Refusal):
     """The document holds more than :data:`MAX_VALUES` values."""
 
@@ -681,6 +696,10 @@ def loads(text: str, source: str = "<string>") -> Spec:
     try:
         with gc_paused():
             spec = reader.read(data, language)
+    except _TooManyRows as exc:
+        place = _locate(text, [exc.path])[exc.path]
+        raise _fail(SpecContentError, source, language, "too_many_rows", place, _render_path(exc.path),
+                    limit=f"{MAX_ROWS:,}") from None
     except RecursionError:
         raise _fail(SpecFormatError, source, language, "too_deep") from None
     if reader.pending:
