@@ -636,55 +636,92 @@ def test_lone_surrogates_are_a_spec_error() -> None:
 
 
 def _writer(path: str, specs: tuple[specbook.Spec, specbook.Spec]) -> None:
-    """Save A, B, A, B, … until killed. fsync is slowed down as on a busy disk, to widen the window in which
-    a temporary file is written but not yet renamed."""
-    real_fsync = os.fsync
-
-    def slow_fsync(fd: Any) -> None:
-        time.sleep(0.002)
-        real_fsync(fd)
-
-    os.fsync = slow_fsync
+    """Save A, B, A, B, … until killed."""
     i = 0
     while True:
         specbook.save(specs[i % 2], path, force=True)
         i += 1
 
 
-@pytest.mark.slow
-def test_killed_writer_leaves_old_or_new_file(tmp_path: Path) -> None:
+STAGES = ("temporary", "writing", "rename", "renamed")
+
+
+def _staged_writer(path: str, spec: specbook.Spec, stop_at: str, report: int) -> None:
+    """Save ``spec`` once, writing the name of each stage of the save to the pipe ``report``; at ``stop_at``
+    wait to be killed there."""
+
+    def stage(name: str) -> None:
+        os.write(report, name.encode() + b"\n")
+        if name == stop_at:
+            time.sleep(600)
+
+    storage._stage_hook = stage
+    specbook.save(spec, path, force=True)
+
+
+def _check_after_kill(path: Path, wanted: dict[bytes, str], specs: dict[str, specbook.Spec]) -> str:
+    """The file is the old or the new spec; the next save removes the killed save's temporary file."""
+    data = path.read_bytes()
+    assert data in wanted, "the spec file holds neither the old nor the new spec"
+    which = wanted[data]
+    spec = specbook.load(path)
+    assert spec == specs[which]
+    others = [p for p in path.parent.iterdir() if p != path]
+    assert all(p.name.startswith(".spec.yaml.") and p.name.endswith(".tmp") for p in others), others
+    spec.goal.problem = f"saved after a kill ({which})"
+    specbook.save(spec, path)  # the lock of the killed writer is not held, and its leftovers go
+    assert [p.name for p in path.parent.iterdir()] == ["spec.yaml"]
+    specbook.save(specs[which], path, force=True)
+    return which
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_writer_killed_at_each_stage_leaves_old_or_new_file(tmp_path: Path, stage: str) -> None:
     a, b = generate_spec(150, "en"), generate_spec(150, "ru")
+    specs = {"A": a, "B": b}
+    wanted = {specbook.dumps(a).encode("utf-8"): "A", specbook.dumps(b).encode("utf-8"): "B"}
+    path = tmp_path / "spec.yaml"
+    specbook.save(a, path)
+    read_end, write_end = os.pipe()
+    child = multiprocessing.get_context("fork").Process(target=_staged_writer, args=(str(path), b, stage, write_end),
+                                                         daemon=True)
+    child.start()
+    os.close(write_end)
+    seen: list[str] = []
+    with os.fdopen(read_end, "rb") as reports:
+        for line in reports:  # a hang guard only: the child stops at the stage it was given
+            seen.append(line.decode().strip())
+            if seen[-1] == stage:
+                break
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    assert seen == list(STAGES[: STAGES.index(stage) + 1])  # every stage before it was passed, in order
+    temporary = [p for p in tmp_path.iterdir() if p != path]
+    assert bool(temporary) == (stage in ("writing", "rename"))  # a temporary file exists only between
+    which = _check_after_kill(path, wanted, specs)
+    assert which == ("B" if stage == "renamed" else "A")
+
+
+@pytest.mark.slow
+def test_a_writer_killed_at_random_leaves_old_or_new_file(tmp_path: Path) -> None:
+    a, b = generate_spec(150, "en"), generate_spec(150, "ru")
+    specs = {"A": a, "B": b}
     wanted = {specbook.dumps(a).encode("utf-8"): "A", specbook.dumps(b).encode("utf-8"): "B"}
     path = tmp_path / "spec.yaml"
     specbook.save(a, path)
     context = multiprocessing.get_context("fork")
     rnd = random.Random(20260126)
-    seen: dict[str, int] = {"A": 0, "B": 0}
-    leftovers = 0
-    started = time.perf_counter()
-    for _ in range(100):
+    for _ in range(30):
         child = context.Process(target=_writer, args=(str(path), (a, b)), daemon=True)
         child.start()
         time.sleep(rnd.uniform(0.0, 0.12))
         assert child.pid is not None
         os.kill(child.pid, signal.SIGKILL)
-        child.join(5)
+        child.join(60)
         assert child.exitcode == -signal.SIGKILL
-        data = path.read_bytes()
-        assert data in wanted, "the spec file holds neither the old nor the new spec"
-        seen[wanted[data]] += 1
-        assert specbook.load(path) == (a if wanted[data] == "A" else b)
-        temporary = [p for p in tmp_path.iterdir() if p != path]
-        assert all(p.name.startswith(".spec.yaml.") and p.name.endswith(".tmp") for p in temporary), temporary
-        leftovers += bool(temporary)
-        for p in temporary:
-            p.unlink()
-    assert seen["A"] and seen["B"], seen  # the kills landed at different points of the loop
-    assert leftovers, "no kill landed inside a save; the test did not test crash safety"
-    # the folder still works as a workbook folder, and the lock of a killed writer is not held
-    spec = specbook.load(tmp_path)
-    specbook.save(spec, tmp_path)
-    assert time.perf_counter() - started < 60
+        _check_after_kill(path, wanted, specs)
 
 
 def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
