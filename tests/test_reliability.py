@@ -10,6 +10,10 @@
 * saving over a file that changed on disk since it was loaded is refused unless forced.
 
 Every hypothesis test is derandomized and keeps no example database, so CI runs the same cases each time.
+Their numbers of cases are the few that find bugs, not the most: the strategies are built from the
+places bugs were found (odd values, tags, control characters, nesting, BOMs, pivot groups), and each
+test also runs the hand-picked examples that once failed. Durations measured when the
+numbers were chosen are in the commit that chose them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
@@ -301,15 +305,20 @@ def mutated_documents(draw: DrawFn) -> str:
 # --------------------------------------------------------------------------- a. hostile text and bytes
 
 
-@_fuzz(2000)
+@_fuzz(300)
 @given(text=YAMLISH | ANY_TEXT | st.text(max_size=60))
+@example("!!binary aGVsbG8=")
+@example("x: \x07")
+@example("[" * 2000)
+@example("\ufeff\ufeffa: b")
+@example("a: !!python/name:os.system")
 def test_random_text_loads_or_refuses(text: str) -> None:
     spec = _loads_or_refuses(text)
     if spec is not None:
         _assert_round_trips(spec)
 
 
-@_fuzz(1000)
+@_fuzz(150)
 @given(text=spec_shaped_documents() | yamlish_documents())
 def test_spec_shaped_text_loads_or_refuses(text: str) -> None:
     spec = _loads_or_refuses(text)
@@ -317,7 +326,7 @@ def test_spec_shaped_text_loads_or_refuses(text: str) -> None:
         _assert_round_trips(spec)
 
 
-@_fuzz(1500)
+@_fuzz(250)
 @given(text=mutated_texts())
 def test_mutated_spec_loads_or_refuses_and_round_trips(text: str) -> None:
     spec = _loads_or_refuses(text)
@@ -325,7 +334,7 @@ def test_mutated_spec_loads_or_refuses_and_round_trips(text: str) -> None:
         _assert_round_trips(spec)
 
 
-@_fuzz(1000)
+@_fuzz(120)
 @given(text=mutated_documents())
 def test_edited_spec_data_loads_or_refuses_and_round_trips(text: str) -> None:
     spec = _loads_or_refuses(text)
@@ -333,7 +342,7 @@ def test_edited_spec_data_loads_or_refuses_and_round_trips(text: str) -> None:
         _assert_round_trips(spec)
 
 
-@_fuzz(1500)
+@_fuzz(250)
 @given(text=mutated_texts() | mutated_documents() | spec_shaped_documents() | yamlish_documents() | YAMLISH)
 def test_fast_reader_reads_exactly_what_pyyaml_reads(text: str) -> None:
     """storage reads plain documents from parser events; the result (or error) is PyYAML's own."""
@@ -346,7 +355,7 @@ BYTE_NOISE = [b"\xff", b"\xfe\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf
               b"\xef\xbb\xbf", b"\x80", b"\r", b"\t"]
 
 
-@_fuzz(600)
+@_fuzz(100)
 @given(text=mutated_texts(), bom=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-16"]),
        noise=st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(BYTE_NOISE) | st.binary(max_size=4)),
                       max_size=3),
@@ -387,7 +396,7 @@ FREE_TEXT = {
 INTS = (("flows", "volume_per_day"), ("flows", "max_delay_minutes"), ("flows", "stuck_after_minutes"))
 SMALL = {lang: generate_spec(10, lang) for lang in ("en", "ru")}
 
-@_fuzz(500)
+@_fuzz(80)
 @given(data=st.data(), language=st.sampled_from(["en", "ru"]))
 def test_any_text_in_any_cell_round_trips(data: st.DataObject, language: str) -> None:
     spec = SMALL[language].copy()
@@ -407,7 +416,7 @@ def test_any_text_in_any_cell_round_trips(data: st.DataObject, language: str) ->
     _assert_round_trips(spec)
 
 
-@_fuzz(300)
+@_fuzz(50)
 @given(data=st.data(), language=st.sampled_from(["en", "ru"]))
 def test_pivot_groups_split_and_shuffled_in_the_file_round_trip(data: st.DataObject, language: str) -> None:
     """A file may split an ownership or status group over several records, in any order."""
@@ -432,7 +441,7 @@ PLAIN_DATA = st.recursive(
 )
 
 
-@_fuzz(1000)
+@_fuzz(200)
 @given(document=st.dictionaries(st.text(max_size=8), PLAIN_DATA, max_size=5))
 def test_fast_writer_writes_exactly_what_pyyaml_writes(document: dict[str, Any]) -> None:
     assert storage._fast_dump(document) == yaml.dump(document, Dumper=storage._Dumper, **storage._DUMP_OPTIONS)
