@@ -389,10 +389,12 @@ def _locate(text: str, paths: list[PathKey]) -> dict[PathKey, Place | None]:
     built, and only the places on the way to a wanted path are kept."""
     wanted = {path[:i] for path in paths for i in range(len(path) + 1)}
     places: dict[PathKey, Place] = {}
+    missing = set(paths)  # reading stops once each path is found whole
 
     def keep(path: PathKey | None, mark: Any) -> None:
         if path is not None and path in wanted and path not in places:
             places[path] = (mark.line + 1, mark.column + 1)
+            missing.discard(path)
 
     @dataclasses.dataclass
     class Frame:
@@ -405,7 +407,7 @@ def _locate(text: str, paths: list[PathKey]) -> dict[PathKey, Place | None]:
     frames: list[Frame] = []
     loader = _Loader(text)
     try:
-        while True:
+        while missing:
             event = loader.get_event()
             kind = type(event)
             if kind is yaml.StreamEndEvent:
@@ -475,12 +477,16 @@ def _fail(cls: type[SpecError], source: str, language: str, key: str, where: Pla
     return cls(source, [Problem(line, path, _message(language, key, values), column)])
 
 
-def _capped(problems: list[Problem], language: str) -> list[Problem]:
-    """The first :data:`MAX_PROBLEMS` problems, then one that counts the rest."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    rest = len(problems) - MAX_PROBLEMS
-    return [*problems[:MAX_PROBLEMS], Problem(None, "", lang.text(language, "errors.more", count=rest))]
+def _distinct(pending: list[_Pending]) -> list[_Pending]:
+    """The problems found, in the order found, each once."""
+    seen: set[Any] = set()
+    out = []
+    for p in pending:
+        key = (p.path, p.key, repr(sorted(p.values.items(), key=str)), p.first)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 class _Refusal(Exception):
@@ -703,10 +709,13 @@ def loads(text: str, source: str = "<string>") -> Spec:
     except RecursionError:
         raise _fail(SpecFormatError, source, language, "too_deep") from None
     if reader.pending:
-        wanted = [p.path for p in reader.pending] + [p.first for p in reader.pending if p.first is not None]
+        # only the problems listed are placed (the first found): placing each of 10⁵ costs seconds
+        distinct = _distinct(reader.pending)
+        listed = distinct[:MAX_PROBLEMS]
+        wanted = [p.path for p in listed] + [p.first for p in listed if p.first is not None]
         places = _locate(text, wanted)
         problems = []
-        for p in reader.pending:
+        for p in listed:
             values = dict(p.values)
             if p.first is not None:
                 first_place = places.get(p.first)
@@ -715,7 +724,10 @@ def loads(text: str, source: str = "<string>") -> Spec:
             problems.append(Problem(place[0] if place else None, _render_path(p.path),
                                     _message(language, p.key, values), place[1] if place else None))
         problems = sorted(set(problems), key=lambda pr: (pr.line or 0, pr.column or 0, pr.path, pr.message))
-        raise SpecContentError(source, _capped(problems, language))
+        rest = len(distinct) - len(listed)
+        if rest > 0:
+            problems.append(Problem(None, "", lang.text(language, "errors.more", count=rest)))
+        raise SpecContentError(source, problems)
     return spec
 
 
