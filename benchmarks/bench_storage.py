@@ -1,4 +1,4 @@
-"""Storage and check benchmark: ``python benchmarks/bench_storage.py [--sizes 1000 10000 100000]``.
+"""Storage and check benchmark: ``python benchmarks/bench_storage.py [--sizes 1000 10000] [--worst-only]``.
 
 For each size a generated spec (``generate.generate_spec``) is written to a temporary file; then the best
 of several runs (``time.perf_counter``) of
@@ -8,7 +8,14 @@ of several runs (``time.perf_counter``) of
 * the bare baselines on the same file: read + ``yaml.safe_load`` and ``yaml.safe_dump`` to a file
   (pure-Python PyYAML, the literal baseline), and the libyaml pair ``yaml.load(CSafeLoader)`` +
   ``yaml.dump(CSafeDumper)``;
-* the whole ``python -m specbook check FILE`` command on 10k fields, as a subprocess.
+* the whole ``python -m specbook check FILE`` command on 10k fields, as a subprocess;
+* the worst cases of bad input (each must be accepted or refused within about 2 s): a 20 MB one-line flow
+  list, 100,000 systems, 220 KB / 2.2 MB / 20 MB of one repeated name, deep nesting, an alias bomb, a
+  symlink to ``/dev/zero`` and a FIFO — each as a ratio to a plain ``yaml.safe_load`` (libyaml) of a
+  normal-size spec file (1,000 fields) in the same run.
+
+A spec holds at most ``storage.MAX_ROWS`` rows (a 10k-field spec holds about 24,000), so the sizes stop at
+10,000 fields.
 
 Slow operations get fewer repeats (one when a single run takes more than ~10 s).
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -125,14 +133,81 @@ def bench_cli(n: int, folder: Path, repeats: int, language: str) -> tuple[float,
     return best_of(run, repeats), what
 
 
+WORST_TARGET_S = 2.0
+
+
+def _worst_cases(folder: Path) -> dict[str, Path]:
+    cases: dict[str, str] = {
+        "20 MB one-line flow list": "schema_version: 2\nx: [" + "a, " * 7_000_000 + "a]\n",
+        "100,000 systems": "schema_version: 2\nsystems:\n" + "".join(f"- name: s{i}\n" for i in range(100_000)),
+        "220 KB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 22_000,
+        "2.2 MB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 220_000,
+        "20 MB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 2_000_000,
+        "1,000,000 [ (deep flow)": "x: " + "[" * 1_000_000 + "]" * 1_000_000,
+        "3,000 levels of block mappings": "".join(" " * i + "k:\n" for i in range(3000)),
+        "billion laughs": 'a0: &a0 ["lol", "lol"]\n' + "".join(
+            f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 10)),
+        "60 MB of one comment": "schema_version: 2\n#" + "x" * 60_000_000 + "\n",
+    }
+    paths = {}
+    for i, (name, text) in enumerate(cases.items()):
+        path = folder / f"worst-{i}.yaml"
+        path.write_text(text, encoding="utf-8")
+        paths[name] = path
+    zero = folder / "dev-zero.yaml"
+    zero.symlink_to("/dev/zero")
+    paths["symlink to /dev/zero"] = zero
+    fifo = folder / "fifo.yaml"
+    os.mkfifo(fifo)
+    paths["a FIFO with no writer"] = fifo
+    return paths
+
+
+def bench_worst(folder: Path, repeats: int) -> list[tuple[str, float, str]]:
+    """(case, best time, outcome) for each worst case of bad input, first the baseline."""
+    normal = folder / "normal.yaml"
+    specbook.save(generate_spec(1_000), normal, force=True)
+    rows = [("baseline: yaml.safe_load (libyaml) of a 1,000-field spec",
+             best_of(lambda: yaml.load(normal.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader), repeats),
+             f"{normal.stat().st_size / 1e6:.2f} MB")]
+    for name, path in _worst_cases(folder).items():
+        outcome = ""
+
+        def load(path: Path = path) -> None:
+            nonlocal outcome
+            try:
+                specbook.load(path)
+                outcome = "accepted"
+            except specbook.SpecError as exc:
+                outcome = f"{type(exc).__name__}, {len(exc.problems)} problem(s), {len(str(exc)):,} chars"
+
+        rows.append((name, best_of(load, min(repeats, 2)), outcome))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--worst-only", action="store_true", help="only the worst cases of bad input")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--language", choices=("en", "ru"), default="en")
     parser.add_argument("--no-pure-python", dest="pure", action="store_false",
                         help="skip the pure-Python PyYAML baseline (minutes at 100k fields)")
     args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="specbook-bench-") as tmp:
+        print("… worst cases of bad input", file=sys.stderr, flush=True)
+        worst = bench_worst(Path(tmp), args.repeats)
+    base = worst[0][1]
+    print(f"worst cases of bad input — PyYAML {yaml.__version__}; best of up to 2 runs; ratio to the baseline")
+    for name, seconds, outcome in worst:
+        print(f"  {name:<58} {seconds * 1000:>9,.0f} ms {seconds / base:>8.1f}×  {outcome}")
+    slowest = max(worst[1:], key=lambda row: row[1])
+    print(f"  [{'met ' if slowest[1] <= WORST_TARGET_S else 'MISS'}] every case accepted or refused within "
+          f"{WORST_TARGET_S:.0f} s (slowest: {slowest[0]}, {slowest[1]:.2f} s)")
+    print()
+    if args.worst_only:
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="specbook-bench-") as tmp:
         folder = Path(tmp)
@@ -161,10 +236,10 @@ def main(argv: list[str] | None = None) -> int:
 
     by_n = {int(r["fields"]): r for r in rows}
     verdicts: list[tuple[str, bool]] = []
-    if 10_000 in by_n and 100_000 in by_n:
-        small, big = by_n[10_000], by_n[100_000]
+    if 1_000 in by_n and 10_000 in by_n:
+        small, big = by_n[1_000], by_n[10_000]
         print()
-        print("scaling 10k → 100k fields (time ratio for 10× the fields):")
+        print("scaling 1k → 10k fields (time ratio for 10× the fields):")
         for key, label in (("load", "load"), ("save", "save"), ("check", "check")):
             print(f"  {label:<10} {big[key] / small[key]:6.1f}×")
         ratio = (big["load"] + big["save"]) / (small["load"] + small["save"])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from specbook import lang
 from specbook.checks import Report
+from specbook.errors import visible
 
 
 def _section_title(language: str, key: str) -> str:
@@ -18,7 +19,7 @@ def to_text(report: Report, source: str = "") -> str:
     """Findings grouped by section in workbook order, with the readiness of each question, in the spec's
     language."""
     t = report.language
-    lines = [f"{source}: {report.readiness()}" if source else report.readiness(), ""]
+    lines = [f"{visible(source)}: {report.readiness()}" if source else report.readiness(), ""]
     for q in report.questions:
         mark = "✓" if q.closed else "✗"
         state = lang.text(t, "ui.closed" if q.closed else "ui.open")
@@ -28,7 +29,7 @@ def to_text(report: Report, source: str = "") -> str:
         lines += ["", _section_title(t, key)]
         for f in findings:
             severity = lang.choice(t, "severity", f.severity)
-            lines.append(f"  {severity}: {f.message}  [{f.code} @ {f.location}]")
+            lines.append(f"  {severity}: {visible(f.message)}  [{f.code} @ {visible(f.location)}]")
     if not groups:
         lines += ["", lang.text(t, "ui.no_findings")]
     lines += ["", lang.text(t, "ui.findings_count", errors=report.count("error"),
@@ -42,10 +43,11 @@ def to_json(report: Report, source: str = "") -> str:
 
 
 def to_junit(report: Report, source: str = "") -> str:
-    """One test case per question (fails while the question is open) and per error outside the questions."""
+    """One test case per question (fails while the question is open) and per error outside the questions.
+    Text from the spec has its control characters written visibly: XML 1.0 cannot hold most of them."""
     t = report.language
     suites = ET.Element("testsuites", name="specbook", tests="0", failures="0")
-    suite = ET.SubElement(suites, "testsuite", name=source or "spec")
+    suite = ET.SubElement(suites, "testsuite", name=visible(source) or "spec")
     tests = failures = 0
     for q in report.questions:
         tests += 1
@@ -53,15 +55,16 @@ def to_junit(report: Report, source: str = "") -> str:
         if not q.closed:
             failures += 1
             failure = ET.SubElement(case, "failure", message=lang.text(t, "ui.open"))
-            failure.text = "\n".join(q.reasons)
+            failure.text = "\n".join(visible(reason) for reason in q.reasons)
     for f in report.findings:
         if f.question is None and f.severity == "error":
             tests += 1
             failures += 1
             case = ET.SubElement(suite, "testcase", classname=f"specbook.{f.section}",
-                                 name=f"{_section_title(t, f.section)}: {f.location}")
-            ET.SubElement(case, "failure", message=f.message, type=f.code)
-    notes = [f"{f.severity} {f.code} {f.location}: {f.message}" for f in report.findings if f.severity != "error"]
+                                 name=f"{_section_title(t, f.section)}: {visible(f.location)}")
+            ET.SubElement(case, "failure", message=visible(f.message), type=f.code)
+    notes = [f"{f.severity} {f.code} {visible(f.location)}: {visible(f.message)}"
+             for f in report.findings if f.severity != "error"]
     if notes:
         ET.SubElement(suite, "system-out").text = "\n".join(notes)
     for element in (suites, suite):

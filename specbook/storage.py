@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import errno
 import fcntl
 import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +31,12 @@ from specbook.errors import (
     Problem,
     SpecConflictError,
     SpecContentError,
+    SpecDeletedError,
     SpecError,
     SpecFormatError,
+    SpecSaveError,
     SpecVersionError,
+    shorten,
 )
 from specbook.model import (
     Goal,
@@ -45,6 +51,13 @@ from specbook.model import (
 )
 
 MAX_BYTES = 64 * 1024 * 1024
+# Values (scalars and collections) a file may hold. Reading costs a few microseconds per value, so this bounds
+# the time any file takes to be accepted or refused; a spec of 30,000 fields holds about 800,000.
+MAX_VALUES = 1_000_000
+# Rows (of all tables) a spec may hold: at most about 31 values each when written, so a spec that loads
+# is written to a file that loads again (under MAX_VALUES). A real spec holds hundreds.
+MAX_ROWS = 30_000
+MAX_PROBLEMS = 50  # problems listed one by one; the rest are counted
 MAX_INT = 1_000_000_000  # minutes or records per day; anything larger is a typo
 SPEC_FILE = "spec.yaml"
 
@@ -53,7 +66,10 @@ PathKey = tuple[str | int, ...]
 # --------------------------------------------------------------------------- YAML dialect
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+_C_LOADER = hasattr(yaml, "CSafeLoader")
+
+
+class _Loader(yaml.CSafeLoader if _C_LOADER else yaml.SafeLoader):  # type: ignore[misc]
     """Safe YAML in which every scalar is text except an explicit null.
 
     ``version: 1.0``, ``date: 2026-01-26`` and ``answer: no`` stay the text the person typed; numbers and
@@ -148,6 +164,7 @@ class _Reader:
         self.pending: list[_Pending] = []
         self.rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
         self.row_paths: dict[str, list[PathKey]] = {t.name: [] for t in TABLES}
+        self.count = 0  # rows read, of all tables
 
     def problem(self, path: PathKey, message: str, /, **values: Any) -> None:
         self.pending.append(_Pending(path, message, values))
@@ -288,6 +305,9 @@ class _Reader:
                 self.table(child, record.get(child.nest), (*where, child.nest), str(row.get("name", "")))
 
     def _add(self, table: Table, row: dict[str, Any], path: PathKey) -> None:
+        self.count += 1
+        if self.count > MAX_ROWS:
+            raise _TooManyRows(path)
         self.rows[table.name].append(row)
         self.row_paths[table.name].append(path)
 
@@ -350,34 +370,100 @@ def _kind_of(value: Any, language: str) -> str:
     return f"«{value}»"
 
 
-def _locate(text: str, paths: list[PathKey]) -> dict[PathKey, int | None]:
-    """Line numbers (1-based) of field paths, found by composing the YAML node tree once."""
+Place = tuple[int, int]  # line and column, both 1-based
+
+
+def _place_of(text: str | bytes, at: int) -> Place:
+    """Line and column (1-based) of offset ``at``; in bytes the column counts bytes."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    return text.count(newline, 0, at) + 1, at - text.rfind(newline, 0, at)  # type: ignore[arg-type]
+
+
+def _mark_place(mark: Any) -> Place | None:
+    return None if mark is None else (mark.line + 1, mark.column + 1)
+
+
+def _locate(text: str, paths: list[PathKey]) -> dict[PathKey, Place | None]:
+    """Lines and columns of field paths (of the deepest part of each that the file has): a mapping's entry
+    is where its key is, a list's item where it starts. Found from the parser's events: no node tree is
+    built, and only the places on the way to a wanted path are kept."""
+    wanted = {path[:i] for path in paths for i in range(len(path) + 1)}
+    places: dict[PathKey, Place] = {}
+    missing = set(paths)  # reading stops once each path is found whole
+
+    def keep(path: PathKey | None, mark: Any) -> None:
+        if path is not None and path in wanted and path not in places:
+            places[path] = (mark.line + 1, mark.column + 1)
+            missing.discard(path)
+
+    @dataclasses.dataclass
+    class Frame:
+        path: PathKey | None  # None: inside something no wanted path goes through
+        mapping: bool
+        as_key: bool  # this collection is a mapping's key
+        key: PathKey | object | None = _NO_KEY  # a mapping's entry being read; _NO_KEY: a key comes next
+        index: int = 0
+
+    frames: list[Frame] = []
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError):
-        return dict.fromkeys(paths)
-    out: dict[PathKey, int | None] = {}
-    for path in paths:
-        node, line = root, (root.start_mark.line + 1 if root is not None else None)
-        for part in path:
-            child = None
-            if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
-                    if k.value == str(part):
-                        line = k.start_mark.line + 1
-                        child = v
-                        break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
-            if child is None:
+        while missing:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
                 break
-            node = child
-        out[path] = line
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                done = frames.pop()
+                if frames and frames[-1].mapping:
+                    frames[-1].key = None if done.as_key else _NO_KEY
+                continue
+            if kind not in (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                continue
+            here: PathKey | None = None
+            as_key = False
+            if not frames:
+                here = ()
+                keep(here, event.start_mark)
+            else:
+                top = frames[-1]
+                if not top.mapping:
+                    here = None if top.path is None else (*top.path, top.index)
+                    top.index += 1
+                    keep(here, event.start_mark)
+                elif top.key is _NO_KEY:
+                    as_key = True
+                    if kind is yaml.ScalarEvent:
+                        entry = None if top.path is None else (*top.path, event.value)
+                        keep(entry, event.start_mark)
+                        top.key = entry
+                else:
+                    here = top.key  # type: ignore[assignment]
+                    if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                        top.key = _NO_KEY
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                frames.append(Frame(None if as_key else here, kind is yaml.MappingStartEvent, as_key))
+    except (yaml.YAMLError, RecursionError):
+        pass
+    finally:
+        loader.dispose()
+    out: dict[PathKey, Place | None] = {}
+    for path in paths:
+        found = None
+        for i in range(len(path), -1, -1):
+            found = places.get(path[:i])
+            if found is not None:
+                break
+        out[path] = found
     return out
 
 
+_WHOLE = frozenset(("choices", "expected", "what", "supported", "limit"))  # specbook's own words, never cut
+
+
 def _message(language: str, key: str, values: dict[str, Any]) -> str:
+    """A problem's words; text taken from the file is cut short and its control characters made visible."""
+    values = {k: v if k in _WHOLE or not isinstance(v, str) else shorten(v, 240 if k == "reason" else 80)
+              for k, v in values.items()}
     suggestion = values.pop("suggestion", None)
     message = lang.text(language, f"errors.{key}", **values)
     if suggestion:
@@ -385,29 +471,66 @@ def _message(language: str, key: str, values: dict[str, Any]) -> str:
     return message
 
 
-def _fail(cls: type[SpecError], source: str, language: str, key: str, line: int | None = None,
+def _fail(cls: type[SpecError], source: str, language: str, key: str, where: Place | int | None = None,
           path: str = "", **values: Any) -> SpecError:
-    return cls(source, [Problem(line, path, _message(language, key, values))])
+    line, column = where if isinstance(where, tuple) else (where, None)
+    return cls(source, [Problem(line, path, _message(language, key, values), column)])
 
 
-class _Aliased(Exception):
+def _distinct(pending: list[_Pending]) -> list[_Pending]:
+    """The problems found, in the order found, each once."""
+    seen: set[Any] = set()
+    out = []
+    for p in pending:
+        key = (p.path, p.key, repr(sorted(p.values.items(), key=str)), p.first)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+class _Refusal(Exception):
+    """Something :func:`_fast_load` refuses outright, at a place (line, column)."""
+
+    def __init__(self, place: Place | None, **values: Any) -> None:
+        super().__init__(place)
+        self.place = place
+        self.values = values
+
+
+class _Aliased(_Refusal):
     """The document uses an anchor or an alias: refused, since aliases can expand without bound."""
 
-    def __init__(self, line: int | None) -> None:
-        super().__init__(line)
-        self.line = line
+
+class _Tagged(_Refusal):
+    """The document gives a value an explicit YAML tag (``!!binary``, ``!!python/…``, ``!x``)."""
+
+
+class _TooManyRows(Exception):
+    """The file holds more than :data:`MAX_ROWS` rows."""
+
+    def __init__(self, path: PathKey) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class _TooMany(_Refusal):
+    """The document holds more than :data:`MAX_VALUES` values."""
 
 
 class _Unusual(Exception):
     """The document uses something :func:`_fast_load` leaves to PyYAML's full loader."""
 
 
-class _TooDeep(Exception):
+class _TooDeep(_Refusal):
     """The document nests collections deeper than :data:`_MAX_DEPTH`."""
 
-    def __init__(self, line: int | None) -> None:
-        super().__init__(line)
-        self.line = line
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
+
+
+_STANDARD_TAG = "tag:yaml.org,2002:"
 
 
 # A spec nests at most 5 collections deep. libyaml's composer recurses in C (the interpreter crashes on a
@@ -422,11 +545,12 @@ def _fast_load(text: str) -> Any:
     """``yaml.load(text, Loader=_Loader)`` for a plain document, built straight from the parser's events.
 
     Composing a node tree and constructing from it costs 3-4× the parse itself. A plain document — one
-    document, no tags, anchors or aliases, no repeated or collection keys — needs neither step: a plain
-    scalar in ``_NULLS`` is None, every other scalar is its text. Any other document is still read to its
-    end to check its depth, then raises :class:`_Unusual`, and the caller loads it the full way, which gives
-    the very same result or error. A YAML error raises as such; a document deeper than :data:`_MAX_DEPTH`
-    raises :class:`_TooDeep` as soon as the parser gets there.
+    document, no repeated or collection keys — needs neither step: a plain scalar in ``_NULLS`` is None,
+    every other scalar is its text. Any other document is still read to its end to check it, then raises
+    :class:`_Unusual`, and the caller loads it the full way, which gives the very same result or error. A
+    YAML error raises as such. As soon as the parser gets there, a document deeper than :data:`_MAX_DEPTH`
+    raises :class:`_TooDeep`, an anchor or alias :class:`_Aliased`, an explicit tag :class:`_Tagged`, and
+    a value past the :data:`MAX_VALUES`-th :class:`_TooMany`: none of them ever reaches PyYAML's composer.
     """
     loader = _Loader(text)
     try:
@@ -435,27 +559,29 @@ def _fast_load(text: str) -> Any:
         pending: list[Any] = []  # per open mapping: the key waiting for its value, or _NO_KEY
         texts: dict[str, str] = {}  # one object per distinct text: names repeat in every row that refers to them
         depth = documents = 0
+        budget = MAX_VALUES
         unusual = False
         value: Any
         while True:
             event = loader.get_event()
             kind = type(event)
             if kind is yaml.ScalarEvent:  # the most common event first
-                if event.anchor is not None:
-                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
-                if unusual or event.tag is not None:
-                    unusual = True
+                budget -= 1
+                if event.anchor is not None or event.tag is not None or budget < 0:
+                    _refuse(event)
+                if unusual:
                     continue
                 key_text = texts.setdefault(event.value, event.value)
                 value = None if event.implicit[0] and key_text in _NULLS else key_text
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 depth += 1
+                budget -= 1
                 if depth > _MAX_DEPTH:
-                    raise _TooDeep(event.start_mark.line + 1 if event.start_mark else None)
-                if event.anchor is not None:
-                    raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
-                if unusual or event.tag is not None:
-                    unusual = True
+                    raise _TooDeep(_mark_place(event.start_mark))
+                if event.anchor is not None or event.tag is not None or budget < 0:
+                    _refuse(event)
+                if unusual:
+                    pass
                 elif kind is yaml.MappingStartEvent:
                     stack.append({})
                     pending.append(_NO_KEY)
@@ -479,7 +605,7 @@ def _fast_load(text: str) -> Any:
                     raise _Unusual
                 return root
             elif kind is yaml.AliasEvent:
-                raise _Aliased(event.start_mark.line + 1 if event.start_mark else None)
+                raise _Aliased(_mark_place(event.start_mark))
             else:  # stream start, document end
                 continue
             if not stack:
@@ -496,6 +622,15 @@ def _fast_load(text: str) -> Any:
                 pending[-1] = _NO_KEY
     finally:
         loader.dispose()
+
+
+def _refuse(event: Any) -> None:
+    place = _mark_place(event.start_mark)
+    if event.anchor is not None:
+        raise _Aliased(place)
+    if event.tag is not None:
+        raise _Tagged(place, tag=_tag_name(event.tag))
+    raise _TooMany(place, limit=f"{MAX_VALUES:,}")
 
 
 def _load_yaml(text: str) -> Any:
@@ -518,7 +653,7 @@ def loads(text: str, source: str = "<string>") -> Spec:
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError as exc:  # lone surrogates: no UTF-8 file holds them, and libyaml cannot take them
-        raise _fail(SpecFormatError, source, language, "not_utf8", text.count("\n", 0, exc.start) + 1,
+        raise _fail(SpecFormatError, source, language, "not_utf8", _place_of(text, exc.start),
                     reason=str(exc.reason)) from None
     if size > MAX_BYTES:
         raise _fail(SpecFormatError, source, language, "too_large", size=size, limit=MAX_BYTES)
@@ -526,25 +661,37 @@ def loads(text: str, source: str = "<string>") -> Spec:
         with gc_paused():
             data = _load_yaml(text)
     except _TooDeep as exc:
-        raise _fail(SpecFormatError, source, language, "too_deep", exc.line) from None
+        raise _fail(SpecFormatError, source, language, "too_deep", exc.place) from None
     except _Aliased as exc:
-        raise _fail(SpecFormatError, source, language, "aliases", exc.line) from None
+        raise _fail(SpecFormatError, source, language, "aliases", exc.place) from None
+    except _Tagged as exc:
+        raise _fail(SpecFormatError, source, language, "tag", exc.place, **exc.values) from None
+    except _TooMany as exc:
+        raise _fail(SpecFormatError, source, language, "too_many", exc.place, **exc.values) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow; PyYAML gives its offset only
+        at = exc.position
+        if _C_LOADER:  # libyaml counts the offset in bytes of UTF-8
+            at = len(text.encode("utf-8", "surrogatepass")[:at].decode("utf-8", "ignore"))
+        raise _fail(SpecFormatError, source, language, "control_char", _place_of(text, at),
+                    code=f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character),
+                    ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and (mark is None or mark.index >= len(text) - 1):
             mark = exc.context_mark  # "unexpected end of stream": point where the unclosed thing began
+        if "nesting depth" in str(exc.problem):  # libyaml's own depth limit (PyYAML 6.0.4 and later)
+            raise _fail(SpecFormatError, source, language, "too_deep", _mark_place(mark)) from None
         reason = exc.problem or str(exc)
         text_lines = text.splitlines()
         if mark is not None and mark.line < len(text_lines) and "\t" in text_lines[mark.line]:
             reason += "; " + lang.text(language, "errors.tab_hint")
-        raise _fail(SpecFormatError, source, language, "yaml", mark.line + 1 if mark else None,
-                    reason=reason) from None
+        raise _fail(SpecFormatError, source, language, "yaml", _mark_place(mark), reason=reason) from None
     except yaml.YAMLError as exc:
         raise _fail(SpecFormatError, source, language, "yaml", reason=str(exc)) from None
     except RecursionError:
         raise _fail(SpecFormatError, source, language, "too_deep") from None
     if not isinstance(data, dict):
-        raise _fail(SpecFormatError, source, language, "not_mapping", 1)
+        raise _fail(SpecFormatError, source, language, "not_mapping", (1, 1))
     language = _language_of(data)
     data = _migrate(data, text, source, language)
     if "language" in data and data["language"] not in lang.LANGUAGES:
@@ -555,18 +702,31 @@ def loads(text: str, source: str = "<string>") -> Spec:
     try:
         with gc_paused():
             spec = reader.read(data, language)
+    except _TooManyRows as exc:
+        place = _locate(text, [exc.path])[exc.path]
+        raise _fail(SpecContentError, source, language, "too_many_rows", place, _render_path(exc.path),
+                    limit=f"{MAX_ROWS:,}") from None
     except RecursionError:
         raise _fail(SpecFormatError, source, language, "too_deep") from None
     if reader.pending:
-        wanted = [p.path for p in reader.pending] + [p.first for p in reader.pending if p.first is not None]
-        lines = _locate(text, wanted)
+        # only the problems listed are placed (the first found): placing each of 10⁵ costs seconds
+        distinct = _distinct(reader.pending)
+        listed = distinct[:MAX_PROBLEMS]
+        wanted = [p.path for p in listed] + [p.first for p in listed if p.first is not None]
+        places = _locate(text, wanted)
         problems = []
-        for p in reader.pending:
+        for p in listed:
             values = dict(p.values)
             if p.first is not None:
-                values["first"] = lines.get(p.first) or "?"
-            problems.append(Problem(lines.get(p.path), _render_path(p.path), _message(language, p.key, values)))
-        problems = sorted(set(problems), key=lambda pr: (pr.line or 0, pr.path, pr.message))
+                first_place = places.get(p.first)
+                values["first"] = first_place[0] if first_place else "?"
+            place = places.get(p.path)
+            problems.append(Problem(place[0] if place else None, _render_path(p.path),
+                                    _message(language, p.key, values), place[1] if place else None))
+        problems = sorted(set(problems), key=lambda pr: (pr.line or 0, pr.column or 0, pr.path, pr.message))
+        rest = len(distinct) - len(listed)
+        if rest > 0:
+            problems.append(Problem(None, "", lang.text(language, "errors.more", count=rest)))
         raise SpecContentError(source, problems)
     return spec
 
@@ -574,9 +734,9 @@ def loads(text: str, source: str = "<string>") -> Spec:
 def _migrate(data: dict[str, Any], text: str, source: str, language: str) -> dict[str, Any]:
     raw = data.get("schema_version")
     if raw is None:
-        raise _fail(SpecVersionError, source, language, "missing_version", 1, supported=SCHEMA_VERSION)
+        raise _fail(SpecVersionError, source, language, "missing_version", (1, 1), supported=SCHEMA_VERSION)
 
-    def line() -> int | None:  # only for an error: locating composes the whole document again
+    def line() -> Place | None:  # only for an error: locating reads the whole document again
         return _locate(text, [("schema_version",)])[("schema_version",)]
 
     if not (isinstance(raw, str) and raw.strip().isdecimal() and raw.strip().isascii()):
@@ -755,23 +915,62 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     return p / SPEC_FILE if p.is_dir() else p
 
 
+def _read_limited(p: Path) -> bytes:
+    """The bytes of a regular file, at most :data:`MAX_BYTES` + 1 of them whatever ``stat`` says. Anything
+    else (a device such as ``/dev/zero``, a pipe, a socket) is refused before a byte is read: opening does
+    not wait for a pipe's writer, and reading stops at the limit."""
+    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular
+        if info.st_size > MAX_BYTES:
+            raise _TooLarge(info.st_size)
+        chunks: list[bytes] = []
+        left = MAX_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > MAX_BYTES:
+        raise _TooLarge(len(raw))
+    return raw
+
+
+class _NotRegular(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
 def load(path: str | os.PathLike[str]) -> Spec:
     """Read a spec file (or the ``spec.yaml`` of a workbook folder)."""
     p = resolve(path)
     source = str(path)
     language = lang.DEFAULT_LANGUAGE
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(SpecFormatError, source, language, "too_large", size=size, limit=MAX_BYTES)
-        raw = p.read_bytes()
+        raw = _read_limited(p)
+    except _NotRegular:
+        raise _fail(SpecFormatError, source, language, "not_regular") from None
+    except _TooLarge as exc:
+        raise _fail(SpecFormatError, source, language, "too_large", size=exc.size, limit=MAX_BYTES) from None
     except OSError as exc:
         raise _fail(SpecFormatError, source, language, "unreadable", reason=exc.strerror or str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _fail(SpecFormatError, source, language, "not_utf8", line, reason=str(exc.reason)) from None
+        line, _ = _place_of(raw, exc.start)
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1: exc.start].decode("utf-8", "replace")) + 1
+        raise _fail(SpecFormatError, source, language, "not_utf8", (line, column), reason=str(exc.reason)) from None
     spec = loads(text, source)
     spec.origins[str(p.resolve())] = _digest(raw)
     return spec
@@ -790,30 +989,95 @@ def _directory_lock(folder: Path) -> Iterator[None]:
 
 def save(spec: Spec, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write the spec atomically. Refuses (:class:`SpecConflictError`) if the file on disk is not the one
-    this spec was loaded from or last saved to, unless ``force``. Returns the path written."""
+    this spec was loaded from or last saved to, or (:class:`SpecDeletedError`) was deleted since, unless
+    ``force``. A read-only file or folder, a full disk or any other failure to write raises
+    :class:`SpecSaveError`, and the file on disk is left as it was. Returns the path written."""
     p = resolve(path)
     key = str(p.resolve())
+    source = str(path)
     data = dumps(spec).encode("utf-8")
-    with _directory_lock(p.parent):
-        try:
-            current: bytes | None = p.read_bytes()
-        except FileNotFoundError:
-            current = None
-        if current is not None and not force and spec.origins.get(key) != _digest(current):
-            raise _fail(SpecConflictError, str(path), spec.language, "changed_on_disk")
-        if current != data:
-            atomic_write(p, data)
+    try:
+        with _directory_lock(p.parent):
+            _clean_stray_temporaries(p)
+            try:
+                current: bytes | None = p.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if current is None and key in spec.origins and not force:
+                raise _fail(SpecDeletedError, source, spec.language, "deleted")
+            if current is not None and not force and spec.origins.get(key) != _digest(current):
+                raise _fail(SpecConflictError, source, spec.language, "changed_on_disk")
+            if current != data:
+                _check_writable(p, current is not None, source, spec.language)
+                atomic_write(p, data)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            # the folder, the file (immutable, on a read-only mount) or the lock cannot be written
+            raise _fail(SpecSaveError, source, spec.language, "read_only") from None
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _fail(SpecSaveError, source, spec.language, "disk_full") from None
+        raise _fail(SpecSaveError, source, spec.language, "save_failed", reason=exc.strerror or str(exc)) from None
     spec.origins[key] = _digest(data)
     return p
 
 
+def _check_writable(p: Path, exists: bool, source: str, language: str) -> None:
+    """Refuse to replace what the user protected. The mode bits are read, not only ``os.access``: the
+    superuser may write anything, and a rename would replace a read-only file without a word."""
+    if exists and (p.stat().st_mode & 0o222 == 0 or not os.access(p, os.W_OK)):
+        raise _fail(SpecSaveError, source, language, "read_only")
+    folder = p.parent
+    if folder.stat().st_mode & 0o222 == 0 or not os.access(folder, os.W_OK | os.X_OK):
+        raise _fail(SpecSaveError, source, language, "folder_read_only")
+
+
+def _temporary_pattern(path: Path) -> re.Pattern[str]:
+    """The names :func:`atomic_write` gives its temporary files beside ``path`` (``.spec.yaml.XXXXXXXX.tmp``)."""
+    return re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+
+
+def _clean_stray_temporaries(path: Path) -> None:
+    """Remove temporary files left beside ``path`` by saves that were killed. Only called under the folder's
+    lock, which every save holds while its temporary file exists, and only for files of specbook's own
+    naming older than the lock: a temporary file seen then belongs to no save still running."""
+    since = time.time()
+    pattern = _temporary_pattern(path)
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime <= since:
+                Path(entry.path).unlink()
+        except OSError:
+            continue
+
+
+# A test-only hook: called with the name of each stage of a save ("temporary", "writing", "rename",
+# "renamed"), so that a test can stop a save at a chosen stage. None (the default) costs one comparison.
+_stage_hook: Callable[[str], None] | None = None
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` whole or not at all (temporary file, fsync, rename, fsync of the folder)."""
+    hook = _stage_hook
+    if hook is not None:
+        hook("temporary")
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if hook is not None:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                hook("writing")
+                handle.write(data[len(data) // 2:])
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         try:
@@ -821,10 +1085,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             mode = 0o644
         tmp.chmod(mode)
+        if hook is not None:
+            hook("rename")
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if hook is not None:
+        hook("renamed")
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specbook import lang
 from specbook.checks import Report, check
 from specbook.errors import SpecConflictError
 from specbook.model import Spec
@@ -234,9 +235,44 @@ class Workbook:
         return TitleView(self)
 
 
-def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook:
+class Notice:
+    """One line of text shown where a view would be."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": self.text}
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class MissingWorkbook:
+    """A workbook notebook opened where there is no spec (the template itself, say): its title says so in
+    one line, and how to make one; every other view shows nothing, so no cell fails."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.message = lang.text(lang.DEFAULT_LANGUAGE, "ui.no_spec", path=path.absolute())
+
+    def title(self) -> Notice:
+        return Notice(self.message)
+
+    def readiness(self) -> None:
+        return None
+
+    def section(self, key: str) -> None:
+        return None
+
+
+def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook | MissingWorkbook:
     """The workbook of a folder (or of a spec file); without a path, the folder named by the environment
-    variable ``SPECBOOK_SPEC`` if it is set, else the current folder."""
+    variable ``SPECBOOK_SPEC`` if it is set, else the current folder. Where that spec does not exist, a
+    :class:`MissingWorkbook` that says so instead of failing in every cell."""
     if path is None:
         path = os.environ.get(SPEC_ENV) or "."
+    spec_path = resolve(path)
+    if not spec_path.exists() and not spec_path.is_symlink():
+        return MissingWorkbook(spec_path)
     return Workbook(path)

@@ -39,7 +39,8 @@ SAVE_TIMEOUT = 60  # seconds for answers to reach spec.yaml
 SECTIONS = 13  # the title and the twelve sections of the template
 ARTEFACTS = ROOT / "artefacts"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = [pytest.mark.slow,  # a server, a kernel and a browser per test: about a minute each
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 
 
 @pytest.fixture(scope="module")

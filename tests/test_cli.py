@@ -91,8 +91,8 @@ def test_unknown_example_lists_the_known_ones(capsys: pytest.CaptureFixture[str]
     ("content", "needle"),
     [
         ("schema_version: 2\nlanguage: en\nflows:\n- name: a\n  max_delay_minutes: tomorrow\n",
-         ":5: flows[0].max_delay_minutes: must be a whole number"),
-        ("schema_version: 2\nsystems: [\n", ":3: is not valid YAML"),
+         ":5:3: flows[0].max_delay_minutes: must be a whole number"),
+        ("schema_version: 2\nsystems: [\n", ":3:1: is not valid YAML"),
         ("schema_version: 99\n", "upgrade specbook"),
         ("\xff\xfe", "not UTF-8"),
     ],
@@ -152,3 +152,55 @@ def test_schema_rejects_what_the_loader_rejects(capsys: pytest.CaptureFixture[st
     assert not validator.is_valid({"schema_version": 2, "flows": [{"name": "a", "colour": "red"}]})
     assert not validator.is_valid({"schema_version": 2, "flows": [{"name": "a", "trigger": "sometimes"}]})
     assert not validator.is_valid({"language": "de", "schema_version": 2})
+
+
+# Text a spec may hold that would act on a terminal or break a report: escape codes, BEL, NUL, a C1
+# control, a line separator, a bidirectional override, and a line break inside a name.
+HOSTILE = ["Shop\\e[31mRED\\e[0m", "Bell\\a", "Nul\\0", "C1\\x9b2J", "Line\\Lsep", "Bidi\\u202Eevil",
+           "Two\\nlines"]
+RAW = ["\x1b", "\x07", "\x00", "\x9b", "\u2028", "\u202e"]
+
+
+def _hostile_spec(path: Path) -> None:
+    systems = "".join(f'- name: "{name}"\n' for name in HOSTILE)
+    path.write_text(f"schema_version: 2\nlanguage: en\nsystems:\n{systems}", encoding="utf-8")
+    spec = specbook.load(path)
+    assert any("\x1b" in name for name in spec["systems"]["name"])  # the file really holds them
+
+
+def test_check_text_shows_control_characters_visibly(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    _hostile_spec(path)
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 1, err
+    for raw in RAW:
+        assert raw not in out, repr(raw)
+    assert "Shop\\x1b[31mRED" in out and "Bell\\x07" in out and "Nul\\x00" in out and "Bidi\\u202eevil" in out
+    assert "Two\\nlines" in out  # one finding, one line
+
+
+def test_every_report_format_is_valid_whatever_the_spec_holds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "spec.yaml"
+    _hostile_spec(path)
+    code, out, _ = run(capsys, "check", str(path), "--format", "junit")
+    assert code == 1
+    root = ET.fromstring(out.encode("utf-8"))  # XML 1.0 forbids most control characters: it must parse
+    text = ET.tostring(root, encoding="unicode")
+    assert "Bell\\x07" in text and "Shop\\x1b[31mRED" in text
+    code, out, _ = run(capsys, "check", str(path), "--format", "json")
+    data = json.loads(out)  # JSON keeps the exact values, escaped by JSON itself
+    assert "\x07" not in out and "\x1b" not in out
+    assert any("Bell\x07" in f["message"] for f in data["findings"])
+
+
+def test_a_refused_file_is_reported_on_one_visible_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    key = "\\e[2J" + "k" * 900  # a YAML key is at most 1024 characters
+    path.write_text(f'schema_version: 2\nproject:\n  "{key}": x\n  name: "a\\e[31m\\ab"\n', encoding="utf-8")
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 2
+    assert err.count("\n") == 1 and len(err) < 400, err  # one line: the unknown key, cut and made visible
+    assert "\x1b" not in err and "\\x1b[2J" in err
+    assert f"{path}:3:3: project." in err

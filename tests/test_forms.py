@@ -558,19 +558,19 @@ def _widgets() -> int:
         return len(W.Widget.widgets)
 
 
-def test_widgets_do_not_grow_with_rows_and_2000_fields_build_in_a_second(tmp_path: Path) -> None:
+def test_widgets_do_not_grow_with_rows(tmp_path: Path) -> None:
+    """The forms of 2,000 fields are as many widgets as those of 20: the work of building them does not grow
+    with the rows (the time it takes is measured in benchmarks/bench_forms.py, not raced here)."""
     counts = {}
-    seconds = {}
     for n in (20, 2000):
         folder = tmp_path / str(n)
         folder.mkdir()
         save(generate_spec(n), folder / "spec.yaml")
         wb = Workbook(folder)
         before = _widgets()
-        seconds[n] = _build_all(wb)
+        _build_all(wb)
         counts[n] = _widgets() - before
-    assert counts[20] == counts[2000]
-    assert seconds[2000] <= 1.0
+    assert counts[20] == counts[2000] > 0
 
 
 def test_importing_the_forms_creates_no_widget() -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +16,7 @@ import yaml
 from helpers import COMPLETE, DATA, complete_document, dump_document, read_yaml
 
 import specbook
-from specbook import errors
+from specbook import errors, storage
 from specbook.definitions import TABLE
 from specbook.model import make_table, table_records
 
@@ -231,8 +235,11 @@ def test_broken_file_names_each_problem(path: Path, expected: dict[str, Any]) ->
         if "absent" in w:
             assert w["absent"] not in message, message
     text = str(err)
-    for line, _field, _message in got:
-        assert f"{path}:{line}: " in text, text
+    for problem, w in zip(err.problems, want, strict=True):  # every problem: file, line and column
+        assert problem.line is not None and problem.column is not None, problem
+        assert f"{path}:{problem.line}:{problem.column}: " in text, text
+        if "column" in w:
+            assert problem.column == w["column"], problem
     assert err.source == str(path)
 
 
@@ -248,7 +255,7 @@ def test_broken_data_present() -> None:
 def test_loads_names_its_source() -> None:
     with pytest.raises(specbook.SpecError) as caught:
         specbook.loads("schema_version: 2\nlanguage: en\nflows:\n- name: ''\n", "acme/spec.yaml")
-    assert str(caught.value) == "acme/spec.yaml:4: flows[0].name: must not be empty"
+    assert str(caught.value) == "acme/spec.yaml:4:3: flows[0].name: must not be empty"
 
 
 def test_every_problem_collected_not_just_the_first() -> None:
@@ -319,3 +326,142 @@ def test_pivot_record_without_values_is_kept_or_refused(table: str, record: dict
     except errors.SpecContentError:
         return  # refusing it, with its line, would be fine too
     assert marker in specbook.dumps(spec)
+
+
+# --------------------------------------------------------------------------- saving where it cannot be saved
+
+
+def _loaded(tmp_path: Path) -> tuple[Path, specbook.Spec, bytes]:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(COMPLETE.read_bytes())
+    spec = specbook.load(path)
+    spec.project.version = "9.9"
+    return path, spec, path.read_bytes()
+
+
+def _others(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != "spec.yaml")
+
+
+def test_a_read_only_spec_is_not_replaced(tmp_path: Path) -> None:
+    path, spec, before = _loaded(tmp_path)
+    path.chmod(0o444)  # the superuser may still write it: specbook reads the mode itself
+    with pytest.raises(errors.SpecSaveError) as caught:
+        specbook.save(spec, path)
+    assert str(caught.value).startswith(f"{path}: ") and "read-only" in str(caught.value)
+    with pytest.raises(errors.SpecSaveError):
+        specbook.save(spec, path, force=True)  # force overrides a conflict, not a protection
+    assert path.read_bytes() == before and path.stat().st_mode & 0o777 == 0o444
+    assert _others(tmp_path) == []
+
+
+def test_a_read_only_folder_is_not_written(tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    path, spec, before = _loaded(folder)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(errors.SpecSaveError) as caught:
+            specbook.save(spec, folder)
+        assert str(caught.value).startswith(f"{folder}: ") and "read-only folder" in str(caught.value)
+        assert path.read_bytes() == before and _others(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    """A 64 KiB tmpfs; a test is skipped where mounting is not permitted."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True,
+                          check=False)
+    if done.returncode:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_keeps_the_old_file(small_disk: Path) -> None:
+    path, spec, before = _loaded(small_disk)
+    filler = small_disk / "filler"
+    disk = os.statvfs(small_disk)  # fill what is left but two pages, then grow the spec past that
+    filler.write_bytes(b"x" * (disk.f_bavail * disk.f_frsize - 8192))
+    spec.goal.problem = "much longer now " * 1000
+    with pytest.raises(errors.SpecSaveError) as caught:
+        specbook.save(spec, path)
+    assert str(caught.value).startswith(f"{path}: ") and "disk is full" in str(caught.value)
+    assert path.read_bytes() == before
+    assert _others(small_disk) == ["filler"]  # the temporary file is gone too
+
+
+def test_a_deleted_spec_is_not_silently_recreated(tmp_path: Path) -> None:
+    path, spec, _ = _loaded(tmp_path)
+    path.unlink()
+    with pytest.raises(errors.SpecDeletedError) as caught:
+        specbook.save(spec, path)
+    assert isinstance(caught.value, errors.SpecConflictError)  # a workbook offers to keep its version
+    assert str(caught.value).startswith(f"{path}: ") and "deleted" in str(caught.value)
+    assert not path.exists() and _others(tmp_path) == []
+    specbook.save(spec, path, force=True)  # asked for: written again
+    assert specbook.load(path) == spec
+    fresh = tmp_path / "new" / "spec.yaml"
+    fresh.parent.mkdir()
+    specbook.save(spec.copy(), fresh)  # a spec never saved there is simply written
+
+
+def test_stray_temporary_files_are_cleaned_by_the_next_save(tmp_path: Path) -> None:
+    path, spec, _ = _loaded(tmp_path)
+    stray = [tmp_path / ".spec.yaml.k1ll3d_x.tmp", tmp_path / ".spec.yaml.AbC_1234.tmp"]
+    kept = [tmp_path / name for name in (".spec.yaml.mine.tmp", "spec.yaml.12345678.tmp", ".other.yaml.abcdefgh.tmp",
+                                         ".spec.yaml.abcdefgh.tmp.bak")]
+    for p in stray + kept:
+        p.write_text("half a spec")
+    future = tmp_path / ".spec.yaml.zzzzzzzz.tmp"  # newer than the save: not a leftover of a killed one
+    future.write_text("being written")
+    os.utime(future, (time.time() + 3600, time.time() + 3600))
+    specbook.save(spec, path)
+    assert _others(tmp_path) == sorted(p.name for p in [*kept, future])
+
+
+FIFO_OR_DEVICE = ["fifo", "/dev/zero", "/dev/urandom", "/dev/null"]
+
+
+@pytest.mark.parametrize("target", FIFO_OR_DEVICE)
+def test_a_device_or_pipe_is_refused_before_reading(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "spec.yaml"
+    if target == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(target)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            specbook.load(tmp_path)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(60)  # a hang guard only: the refusal reads nothing
+    assert not reader.is_alive(), "load() is still reading"
+    assert len(outcome) == 1 and isinstance(outcome[0], errors.SpecFormatError), outcome
+    assert str(outcome[0]) == f"{tmp_path}: is not a regular file (a device, a pipe or a socket); a spec must be a file"
+
+
+def test_reading_stops_at_the_limit_whatever_stat_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = Path("/proc/self/smaps")  # a regular file whose stat size is 0 and whose content is much longer
+    if not source.exists() or source.stat().st_size:
+        pytest.skip("no /proc/self/smaps with a zero stat size")
+    monkeypatch.setattr(storage, "MAX_BYTES", 100)
+    with pytest.raises(errors.SpecFormatError) as caught:
+        specbook.load(source)
+    assert "is 101 bytes; the limit is 100" in str(caught.value)  # read: the limit and one byte, no more
+
+
+def test_a_symlink_to_a_spec_file_still_loads(tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").symlink_to(COMPLETE)
+    assert specbook.load(tmp_path) == specbook.load(COMPLETE)

@@ -5,6 +5,7 @@ run under nbval against real specs."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -230,6 +231,7 @@ def test_customer_mode_serves_the_folders_workbook(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the template under nbval
 
 
+@pytest.mark.slow  # a kernel runs every cell of the template
 @pytest.mark.parametrize("source", [COMPLETE, PARTIAL_RU], ids=["complete-en", "partial-ru"])
 def test_the_workbook_template_runs_under_nbval(tmp_path: Path, source: Path) -> None:
     folder = tmp_path / "acme"
@@ -245,3 +247,33 @@ def test_the_workbook_template_runs_under_nbval(tmp_path: Path, source: Path) ->
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert " passed" in result.stdout
     assert (folder / "spec.yaml").read_bytes() == before  # showing the forms writes nothing
+
+
+def test_the_template_without_a_spec_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SPEC_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    wb = open_workbook()
+    line = wb.title()._repr_mimebundle_()["text/plain"]
+    assert "\n" not in line and "specbook new DIR" in line and str(tmp_path / "spec.yaml") in line
+    assert wb.readiness() is None and wb.section("flows") is None  # the other cells show nothing
+    monkeypatch.setenv(SPEC_ENV, str(tmp_path / "gone.yaml"))  # a spec named but missing: the same line
+    assert str(tmp_path / "gone.yaml") in open_workbook().title().text
+
+
+@pytest.mark.slow  # a kernel runs every cell of the template
+def test_the_template_runs_under_nbval_with_no_spec_beside_it() -> None:
+    """``python -m pytest --nbval notebooks/`` as it is in the repository: no spec beside the template."""
+    folder = ROOT / "notebooks"
+    before = sorted(p.name for p in folder.iterdir())
+    assert "spec.yaml" not in before
+    env = {k: v for k, v in os.environ.items() if k not in (SPEC_ENV, STATIC_ENV)}
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--nbval",
+         "--nbval-cell-timeout=300", str(folder)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    cells = len(json.loads(TEMPLATE.read_text(encoding="utf-8"))["cells"])
+    assert f"{cells} passed" in result.stdout
+    assert sorted(p.name for p in folder.iterdir()) == before  # no spec made behind the user's back
