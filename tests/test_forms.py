@@ -13,10 +13,10 @@ import pytest
 from traitlets import TraitError
 from workbook_support import PARTIAL_RU, generate_spec, make_workbook, on_disk, words
 
-from specbook import check, lang, save
+from specbook import check, edits, lang, save
 from specbook.checks import describe_location
 from specbook.definitions import SCALARS, SECTIONS, TABLES
-from specbook.forms import build_readiness, build_section, build_title, edits, readiness_panel, section_form
+from specbook.forms import build_readiness, build_section, build_title, readiness_panel, section_form
 from specbook.model import Figures, flow_figures, location
 from specbook.workbook import Workbook
 
@@ -147,7 +147,7 @@ def test_renaming_a_system_updates_every_reference(wb: Workbook) -> None:
 
 
 def save_mark(wb: Workbook, where: str, who: str) -> None:
-    from specbook.forms import edits
+    from specbook import edits
 
     edits.mark(wb.spec, where, who)
     wb.changed("open_points")
@@ -382,6 +382,19 @@ def test_bad_numbers_are_shown_beside_the_field_and_not_saved(wb: Workbook, colu
     bound.input.value = "45"
     assert bound.message.text == ""
     assert records(on_disk(wb), "flows")[0][column] == 45
+
+
+def test_a_number_the_file_would_refuse_is_refused_by_the_form(wb: Workbook) -> None:
+    """The form and the file read numbers with one converter: what the form saves, the file loads again."""
+    flows = section_form(wb, "flows")
+    before = wb.path.read_bytes()
+    bound = flows.details.fields["volume_per_day"]
+    bound.input.value = "99999999999"
+    assert bound.message.text == lang.text("en", "forms.errors.too_big", value="99999999999", limit=1_000_000_000)
+    assert wb.path.read_bytes() == before
+    bound.input.value = "1 000 000 000"  # the largest allowed, grouped as people write it
+    assert bound.message.text == ""
+    assert records(on_disk(wb), "flows")[0]["volume_per_day"] == 1_000_000_000
 
 
 def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -> None:

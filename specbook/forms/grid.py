@@ -22,7 +22,7 @@ from ipydatagrid import DataGrid
 from specbook import lang
 from specbook.checks import describe_location
 from specbook.definitions import TABLE
-from specbook.forms import edits
+from specbook import edits
 from specbook.forms.widgets import MUTED_STYLE, Form, Message, esc
 from specbook.model import Spec
 from specbook.workbook import Workbook

@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from specbook import lang
 from specbook.definitions import CHOICES, TABLE
-from specbook.forms import edits
+from specbook import edits
 from specbook.forms.widgets import Bound, Form, Message, labelled, set_options
 from specbook.model import reference_names
 from specbook.workbook import Change, Workbook

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 import ipywidgets as W
 import pandas as pd
 
-from specbook import lang
+from specbook import lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook.forms import edits
+from specbook import edits
 from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
@@ -483,7 +483,7 @@ class FlowsForm(SectionForm):
             line = self.text("forms.figures.runs", n=figures.transfers_per_day)
             if figures.records_per_transfer is not None:
                 per = figures.records_per_transfer
-                shown = f"{per:.0f}" if per >= 10 or per == int(per) else f"{per:.1f}"
+                shown = values.format_decimal(per, self.language)
                 line += f" ({self.text('forms.figures.per_run', n=shown)})"
             lines.append(line)
         if figures.staleness_minutes is None:

@@ -1,7 +1,7 @@
 """Parts every form is built from: the base :class:`Form`, inline messages, labelled fields bound to one
 answer, the banner that offers to reload, a section's heading and findings, and the "to be confirmed" mark.
 
-Callbacks here do two things: change the model through :mod:`specbook.forms.edits` and tell the workbook
+Callbacks here do two things: change the model through :mod:`specbook.edits` and tell the workbook
 (``Workbook.changed``). Views refresh from the model when the workbook says something changed.
 """
 
@@ -18,7 +18,7 @@ from specbook import lang
 from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
-from specbook.forms import edits
+from specbook import edits
 from specbook.workbook import Change, Workbook
 
 LABEL_WIDTH = "17em"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from specbook import lang
+from specbook import lang, values
 from specbook.checks import describe_location
 from specbook.definitions import (
     CHILDREN,
@@ -97,21 +97,13 @@ class _Label:
 
 
 def yes_no(language: str) -> tuple[str, str]:
-    return lang.text(language, "forms.yes"), lang.text(language, "forms.no")
+    return values.yes_no(language)
 
 
 def display(language: str, table: str, column: str, value: Any) -> str:
     """The text a form shows for a model value: choice words, yes/no, numbers as digits, lists joined."""
     col = TABLE[table].column(column)
-    if col.kind == "int":
-        return "" if value is None or value is pd.NA else str(int(value))
-    if col.kind == "bool":
-        return yes_no(language)[0 if value else 1]
-    if col.kind == "choice" and col.choices:
-        return lang.choice(language, col.choices, str(value)) if value else ""
-    if col.kind == "list":
-        return ", ".join(str(v) for v in (value or ()))
-    return "" if value is None else str(value)
+    return values.kind(col.kind).display(value, language, choices=col.choices)
 
 
 def options(spec: Spec, table: str, column: str, entity: str = "") -> list[str] | None:
@@ -136,52 +128,35 @@ def parse(spec: Spec, table: str, column: str, text: Any, *, entity: str = "") -
 
 
 def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str = "") -> Any:
-    language = spec.language
-    if col.kind == "list":
-        items = text if isinstance(text, list | tuple) else str(text or "").split(",")
-        values = [str(v).strip() for v in items if str(v).strip()]
-        known = reference_names(spec, col.ref, entity) if col.ref else None
-        for v in values:
-            if known is not None and v not in known:
+    """What ``text`` means in column ``col``, by the column kind's converter, references checked against
+    what is declared."""
+    try:
+        value = values.kind(col.kind).from_text(text, language=spec.language, choices=col.choices)
+    except values.Refused as refused:
+        raise _edit_error(refused, col, table) from None
+    if col.kind == "list" and col.ref:
+        known = reference_names(spec, col.ref, entity)
+        for v in value:
+            if v not in known:
                 raise EditError("not_field", value=v, entity=entity)
-        return list(dict.fromkeys(values))
-    if isinstance(text, bool) and col.kind == "bool":
-        return text
-    raw = "" if text is None else str(text)
-    stripped = raw.strip()
-    if col.kind == "name":
-        if not stripped:
-            raise EditError("empty", label=_Label(table, col.name))
-        return stripped
-    if col.kind == "int":
-        if not stripped:
-            return None
-        digits = stripped.replace(" ", "").replace("\u00a0", "")
-        if digits.isdecimal() and digits.isascii():
-            return int(digits)
-        raise EditError("not_minutes" if col.name.endswith("_minutes") else "not_number", value=stripped)
-    if col.kind == "bool":
-        yes, no = yes_no(language)
-        flag = _match(stripped, {yes: True, no: False, "yes": True, "no": False, "true": True, "false": False})
-        if flag is None and stripped:
-            raise EditError("not_yes_no", value=stripped)
-        return bool(flag)
-    if col.kind == "choice" and col.choices:
-        if not stripped:
-            return ""
-        words = {lang.choice(language, col.choices, v): v for v in CHOICES[col.choices]}
-        value = stripped if stripped in CHOICES[col.choices] else _match(stripped, words)
-        if value is None:
-            raise EditError("not_choice", value=stripped, choices=_Choices(col.choices))
-        return value
-    if col.kind == "ref" and col.ref:
-        if not stripped:
-            return ""
+    elif col.kind == "ref" and col.ref and value:
         names = reference_names(spec, col.ref, entity)
-        if stripped not in names:
-            raise EditError("not_declared", value=stripped, choices=_Choices(names=tuple(dict.fromkeys(names))))
-        return stripped
-    return raw
+        if value not in names:
+            raise EditError("not_declared", value=value, choices=_Choices(names=tuple(dict.fromkeys(names))))
+    return value
+
+
+def _edit_error(refused: values.Refused, col: Column, table: str) -> EditError:
+    shown = refused.details.get("value", "")
+    if refused.reason == "empty":
+        return EditError("empty", label=_Label(table, col.name))
+    if refused.reason == "too_big":
+        return EditError("too_big", value=shown, limit=refused.details["limit"])
+    if refused.reason == "not_int":
+        return EditError("not_minutes" if col.name.endswith("_minutes") else "not_number", value=shown)
+    if refused.reason == "not_bool":
+        return EditError("not_yes_no", value=shown)
+    return EditError("not_choice", value=shown, choices=_Choices(col.choices))
 
 
 def set_scalar(spec: Spec, key: str, text: Any) -> None:
@@ -196,16 +171,6 @@ def set_scalar(spec: Spec, key: str, text: Any) -> None:
         if not value:
             raise EditError("not_choice", value=text, choices=_Choices(scalar.choices))
     spec.set_scalar(key, value)
-
-
-def _match(typed: str, words: Mapping[str, Any]) -> Any:
-    """The value of the word ``typed`` names: the word itself (any case), else the one word it begins."""
-    lowered = typed.strip().lower()
-    exact = [v for w, v in words.items() if w.lower() == lowered]
-    if exact:
-        return exact[0]
-    starting = {v for w, v in words.items() if lowered and w.lower().startswith(lowered)}
-    return starting.pop() if len(starting) == 1 else None
 
 
 # --------------------------------------------------------------------------- rows
