@@ -19,10 +19,9 @@ import ipywidgets as W
 import pandas as pd
 from ipydatagrid import DataGrid
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.checks import describe_location
 from specbook.definitions import TABLE
-from specbook import edits
 from specbook.forms.widgets import MUTED_STYLE, Form, Message, esc
 from specbook.model import Spec
 from specbook.workbook import Workbook

@@ -8,9 +8,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.definitions import CHOICES, TABLE
-from specbook import edits
 from specbook.forms.widgets import Bound, Form, Message, labelled, set_options
 from specbook.model import reference_names
 from specbook.workbook import Change, Workbook

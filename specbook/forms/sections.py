@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 import ipywidgets as W
 import pandas as pd
 
-from specbook import lang, values
+from specbook import edits, lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook import edits
 from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (

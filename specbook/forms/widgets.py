@@ -14,11 +14,10 @@ from typing import Any
 
 import ipywidgets as W
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
-from specbook import edits
 from specbook.workbook import Change, Workbook
 
 LABEL_WIDTH = "17em"
