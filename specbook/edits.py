@@ -10,12 +10,13 @@ language tables (``forms.errors.*``), so the form can say what is wrong in the s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from specbook import lang, values
+from specbook.address import Address
 from specbook.checks import describe_location
 from specbook.definitions import (
     CHILDREN,
@@ -31,7 +32,6 @@ from specbook.model import (
     empty_value,
     location,
     make_table,
-    parse_location,
     reference_names,
     row_key,
     table_records,
@@ -139,6 +139,8 @@ def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str =
         for v in value:
             if v not in known:
                 raise EditError("not_field", value=v, entity=entity)
+    elif col.kind == "ref" and not value and not col.optional:
+        raise EditError("empty", label=_Label(table, col.name))
     elif col.kind == "ref" and col.ref and value:
         names = reference_names(spec, col.ref, entity)
         if value not in names:
@@ -232,7 +234,24 @@ def set_value(spec: Spec, table: str, row: int, column: str, value: Any) -> None
         record[column] = value
         _check_new_name(spec, t, record, row)
         _rewrite_marks(spec, table, str(old), str(value), "")
+    elif column in t.key or (t.parent is not None and column == t.parent[1]):
+        record = table_records(df)[row]
+        if t.parent is not None and column == t.parent[1]:
+            _check_move(spec, t, record)
+        record[column] = value
+        _check_new_name(spec, t, record, row)
     _assign(spec, table, row, column, value)
+
+
+def _check_move(spec: Spec, table: Table, record: Mapping[str, Any]) -> None:
+    """A row that moves to another parent (a field to another entity) leaves its old name behind: refused,
+    like a removal, while anything refers to it there."""
+    kind = _kind_of(table.name)
+    if kind is None or table.parent is None:
+        return
+    places = usages(spec, kind, str(record["name"]), scope=str(record[table.parent[1]]))
+    if places:
+        raise EditError("in_use", name=record["name"], places=_Places(places))
 
 
 def _assign(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
@@ -494,36 +513,38 @@ def _key_identities(table: Table) -> list[tuple[str | None, int | None]]:
     return out
 
 
-def _mentions(where: str, kind: str, name: str, scope: str) -> tuple[str, str, str | None, list[str], int] | None:
-    parsed = parse_location(where)
-    if parsed is None or parsed[0] not in TABLE:
-        return None
-    head, key, column = parsed
-    parts = key.split("/") if key else []
-    for i, (what, entity_at) in enumerate(_key_identities(TABLE[head])):
+def _mentions(where: str, kind: str, name: str, scope: str) -> list[int]:
+    """The key parts of the address ``where`` that name ``name`` (of entity ``scope``, for scoped kinds)."""
+    address = Address.parse(where)
+    if address is None or address.table not in TABLE:
+        return []
+    parts = address.key
+    hits = []
+    for i, (what, entity_at) in enumerate(_key_identities(TABLE[address.table])):
         if i >= len(parts) or not _ref_matches(what, kind) or parts[i] != name:
             continue
         if entity_at is not None and (entity_at >= len(parts) or parts[entity_at] != scope):
             continue
-        return head, key, column, parts, i
-    return None
+        hits.append(i)
+    return hits
 
 
 def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> None:
     df = spec["open_points"]
     for i, where in enumerate(df["location"].tolist()):
-        hit = _mentions(where, kind, old, scope)
-        while hit is not None:
-            head, _key, column, parts, at = hit
-            parts[at] = new
-            where = location(head, parts, column)
-            hit = _mentions(where, kind, old, scope)
-        _assign(spec, "open_points", i, "location", where)
+        hits = _mentions(where, kind, old, scope)
+        if not hits:
+            continue
+        address = Address.parse(where)
+        assert address is not None
+        for at in hits:
+            address = address.with_part(at, new)
+        _assign(spec, "open_points", i, "location", str(address))
 
 
 def _drop_marks(spec: Spec, kind: str, name: str, scope: str) -> None:
     rows = table_records(spec["open_points"])
-    _frame(spec, "open_points", [r for r in rows if _mentions(r["location"], kind, name, scope) is None])
+    _frame(spec, "open_points", [r for r in rows if not _mentions(r["location"], kind, name, scope)])
 
 
 def row_location(spec: Spec, table: str, row: int, column: str | None = None) -> str:
@@ -551,3 +572,210 @@ def find(spec: Spec, table: str, key: Sequence[str]) -> int | None:
     df, wanted = spec[table], tuple(key)
     keys = zip(*(df[k].tolist() for k in TABLE[table].key), strict=True)  # only the key columns, not every row
     return next((i for i, k in enumerate(keys) if tuple(map(str, k)) == wanted), None)
+
+
+# --------------------------------------------------------------------------- edits that can be undone
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """What one edit did to a spec: the tables and answers it changed, before and after. :meth:`undo` puts
+    the spec back as it was before the edit, :meth:`redo` as it was after; :attr:`tables` says which tables a
+    view has to redraw (``"project"``/``"goal"`` stand for those answers)."""
+
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(self.after)
+
+    def __bool__(self) -> bool:
+        return bool(self.after)
+
+    def undo(self, spec: Spec) -> None:
+        _restore(spec, self.before)
+
+    def redo(self, spec: Spec) -> None:
+        _restore(spec, self.after)
+
+
+_GROUPS = ("project", "goal")
+
+
+def _state(spec: Spec) -> dict[str, Any]:
+    state: dict[str, Any] = {name: df.copy(deep=True) for name, df in spec.tables.items()}
+    state.update({g: dataclasses.replace(getattr(spec, g)) for g in _GROUPS})
+    return state
+
+
+def _restore(spec: Spec, state: Mapping[str, Any]) -> None:
+    for name, value in state.items():
+        if name in _GROUPS:
+            setattr(spec, name, dataclasses.replace(value))
+        else:
+            spec[name] = value.copy(deep=True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        return bool(a.equals(b)) and list(a.columns) == list(b.columns)
+    return bool(a == b)
+
+
+def recorded(spec: Spec, edit: Callable[[], Any]) -> tuple[Any, Change]:
+    """Run ``edit`` (any of the functions here, bound to its arguments) and return its result with the
+    :class:`Change` it made. A refused edit raises :class:`EditError` and changes nothing."""
+    before = _state(spec)
+    try:
+        result = edit()
+    except EditError:
+        _restore(spec, before)  # an edit refused half-way (a paste, say) leaves nothing behind
+        raise
+    after = _state(spec)
+    changed = [name for name in after if not _same(before[name], after[name])]
+    return result, Change({n: before[n] for n in changed}, {n: after[n] for n in changed})
+
+
+def set_cell(spec: Spec, table: str, row: int, column: str, text: Any) -> Change:
+    """What a person typed into one cell, converted and validated as a form does (:func:`parse`), then
+    written (:func:`set_value`: a renamed row is renamed everywhere). Raises :class:`EditError`."""
+    entity = _row_entity(spec, table, row) if column != "entity" else ""
+    value = parse(spec, table, column, text, entity=entity)
+    return recorded(spec, lambda: set_value(spec, table, row, column, value))[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """One pasted value that was not taken: its place in the pasted block, what was typed and why."""
+
+    row: int  # row of the pasted block, from 0
+    column: str
+    text: str
+    error: EditError
+
+    def message(self, language: str) -> str:
+        return self.error.message(language)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pasted:
+    """The outcome of :func:`paste`: one :class:`Change` for all of it (undone in one step), the positions
+    of the rows written (in the whole table) and every value refused."""
+
+    change: Change
+    rows: tuple[int, ...]
+    refused: tuple[Refusal, ...]
+
+
+def paste(spec: Spec, table: str, columns: Sequence[str], block: Sequence[Sequence[Any]], *, start: int = 0,
+          where: Mapping[str, str] | None = None) -> Pasted:
+    """Write a pasted block of text: row ``i`` of the block goes to row ``start + i`` of the rows that match
+    ``where`` (all rows without it), column ``j`` to ``columns[j]``; rows past the last one are added (with
+    ``where``'s values, e.g. the entity of a fields grid). Each value is converted and validated as if typed
+    into its cell; a refused value is reported and that cell left as it was, a new row whose name is refused
+    is not added. Values beyond ``columns`` are ignored."""
+    t = TABLE[table]
+    for c in columns:
+        t.column(c)  # an unknown column is a programming error, not a refusal
+    refused: list[Refusal] = []
+    written: list[int] = []
+    fixed = dict(where or {})
+
+    def apply() -> None:
+        for i, cells in enumerate(block):
+            typed = dict(zip(columns, cells, strict=False))
+            view = positions(spec, table, fixed)
+            if start + i < len(view):
+                row = view[start + i]
+                for column, text in typed.items():
+                    if column in fixed:
+                        continue
+                    try:
+                        set_value(spec, table, row, column,
+                                  parse(spec, table, column, text, entity=fixed.get("entity")
+                                        or _row_entity(spec, table, row)))
+                    except EditError as error:
+                        refused.append(Refusal(i, column, str(text), error))
+                written.append(row)
+            else:
+                added = _paste_row(spec, t, typed, fixed, i, refused)
+                if added is not None:
+                    written.append(added)
+
+    _, change = recorded(spec, apply)
+    return Pasted(change, tuple(written), tuple(refused))
+
+
+def _paste_row(spec: Spec, t: Table, typed: Mapping[str, Any], fixed: Mapping[str, str], i: int,
+               refused: list[Refusal]) -> int | None:
+    if not any(str(v).strip() for v in typed.values()):
+        return None  # a blank line of the pasted block
+    record: dict[str, Any] = dict(fixed)
+    entity = str(fixed.get("entity", typed.get("entity", "")))
+    ok = True
+    for column, text in typed.items():
+        if column in fixed:
+            continue
+        try:
+            record[column] = parse(spec, t.name, column, text, entity=entity)
+        except EditError as error:
+            refused.append(Refusal(i, column, str(text), error))
+            ok = ok and not (column in t.key and t.column(column).kind == "name")
+    if not ok or not any(str(v).strip() for v in record.values() if not isinstance(v, bool | list)):
+        return None
+    try:
+        return add_row(spec, t.name, record)
+    except EditError as error:
+        name = next((c for c in t.key if t.column(c).kind == "name"), next(iter(typed), ""))
+        refused.append(Refusal(i, name, str(typed.get(name, "")), error))
+        return None
+
+
+class History:
+    """Undo and redo over a spec's edits: :meth:`do` runs an edit and keeps its :class:`Change`, :meth:`undo`
+    and :meth:`redo` step back and forth and return the change they applied (None when there is none).
+    A new edit after an undo drops what could have been redone."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self._done: list[Change] = []
+        self._undone: list[Change] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def keep(self, change: Change) -> Change:
+        """Keep a change already made (by :func:`set_cell` or :func:`paste`) so that it can be undone."""
+        if change:
+            self._done.append(change)
+            del self._done[: -self.limit]
+            self._undone.clear()
+        return change
+
+    def do(self, spec: Spec, edit: Callable[[], Any]) -> Any:
+        """Run ``edit`` (see :func:`recorded`) and keep its change; returns the edit's result."""
+        result, change = recorded(spec, edit)
+        self.keep(change)
+        return result
+
+    def undo(self, spec: Spec) -> Change | None:
+        if not self._done:
+            return None
+        change = self._done.pop()
+        change.undo(spec)
+        self._undone.append(change)
+        return change
+
+    def redo(self, spec: Spec) -> Change | None:
+        if not self._undone:
+            return None
+        change = self._undone.pop()
+        change.redo(spec)
+        self._done.append(change)
+        return change

@@ -20,10 +20,11 @@ from html import escape
 from typing import Any
 
 from specbook import lang
+from specbook.address import Address
 from specbook.checks import Report
 from specbook.definitions import SCALARS, SECTION, SECTIONS, TABLE, TRIGGER_PERIOD_MINUTES, column_section
 from specbook.export.diagram import diagram_svg
-from specbook.model import Spec, flow_figures, parse_location, table_records
+from specbook.model import Spec, flow_figures, table_records
 
 # At most this many systems side by side in one matrix; wider matrices continue in a second table.
 MATRIX_COLUMNS = 5
@@ -416,17 +417,17 @@ def _acceptance(spec: Spec, w: _Words, report: Report) -> Html:
 def place(language: str, location: str) -> str:
     """Where an answer is, in words: ``flows[Orders to CRM].stuck_after_minutes`` becomes
     "6. Errors and delays › Orders to CRM › Stuck after (minutes)"."""
-    parsed = parse_location(location)
-    if parsed is None:
+    address = Address.parse(location)
+    if address is None:
         return location
-    head, key, column = parsed
+    head, key, column = address.table, address.key, address.column
     parts: list[str] = []
     if head in TABLE:
         table = TABLE[head]
         known = column is not None and column in table.column_names
         section = column_section(head, column) if known and column else table.section
         parts.append(lang.text(language, f"sections.{section}.title"))
-        parts += [k for k in key.split("/") if k]
+        parts += [k for k in key if k]
         if known and column:
             parts.append(lang.label(language, head, column))
     elif head in ("project", "goal") and column and any(s.group == head and s.name == column for s in SCALARS):

@@ -40,6 +40,7 @@ from specbook.model import (
     duplicate_keys,
     empty_value,
     make_table,
+    migrate_marks,
     reference_names,
     table_records,
 )
@@ -218,6 +219,7 @@ class _Reader:
             goal=Goal(**groups["goal"]),
             tables={t.name: make_table(t.name, self.rows[t.name]) for t in TABLES},
         )
+        migrate_marks(spec)  # marks written before a «/» in a name was escaped
         self.integrity(spec)
         return spec
 

@@ -414,6 +414,15 @@ def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -
     assert "cannot be removed" in flows.picker.message.text
 
 
+def test_a_mark_on_a_flow_whose_name_holds_a_slash_follows_its_rename(wb: Workbook) -> None:
+    flows = section_form(wb, "flows")
+    flows.picker.dropdown.value = "Payments to CRM"
+    flows.picker.rename.input.value = "Card/payments"
+    save_mark(wb, location("flows", ("Card/payments",), "trigger"), "Finance director")
+    flows.picker.rename.input.value = "Payments into CRM"
+    assert records(on_disk(wb), "open_points")[0]["location"] == "flows[Payments into CRM].trigger"
+
+
 def test_success_and_runbook_grids(wb: Workbook) -> None:
     success = section_form(wb, "success").answers
     assert list(success.frame.index) == ["Orders to CRM", "Payments to CRM"]
