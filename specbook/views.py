@@ -6,16 +6,15 @@ without a kernel show the ``text/html``, rendered from the model by :mod:`specbo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from specbook import render
-
-if TYPE_CHECKING:
-    from specbook.workbook import Workbook
+from specbook.forms import build_readiness, build_section, build_title
+from specbook.session import Session
 
 
 class _View:
-    def __init__(self, workbook: Workbook) -> None:
+    def __init__(self, workbook: Session) -> None:
         self.workbook = workbook
 
     def static_html(self) -> str:
@@ -38,8 +37,6 @@ class TitleView(_View):
         return render.title_html(self.workbook.spec, self.workbook.report)
 
     def widget(self) -> Any:
-        from specbook.forms import build_title
-
         return build_title(self.workbook)
 
 
@@ -48,13 +45,11 @@ class ReadinessView(_View):
         return render.readiness_html(self.workbook.report)
 
     def widget(self) -> Any:
-        from specbook.forms import build_readiness
-
         return build_readiness(self.workbook)
 
 
 class SectionView(_View):
-    def __init__(self, workbook: Workbook, key: str) -> None:
+    def __init__(self, workbook: Session, key: str) -> None:
         super().__init__(workbook)
         self.key = key
 
@@ -62,6 +57,4 @@ class SectionView(_View):
         return render.section_html(self.workbook.spec, self.key, self.workbook.report)
 
     def widget(self) -> Any:
-        from specbook.forms import build_section
-
         return build_section(self.workbook, self.key)

@@ -4,6 +4,7 @@ run under nbval against real specs."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import shutil
@@ -245,3 +246,19 @@ def test_the_workbook_template_runs_under_nbval(tmp_path: Path, source: Path) ->
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert " passed" in result.stdout
     assert (folder / "spec.yaml").read_bytes() == before  # showing the forms writes nothing
+
+
+def test_forms_and_views_do_not_import_the_workbook() -> None:
+    """Forms and views depend on the session protocol, not on the workbook module, so there is no cycle
+    workbook → views → forms → workbook; and none of the three hides an import of another inside a
+    function."""
+    package = ROOT / "specbook"
+    layer = {"specbook.workbook", "specbook.views", "specbook.forms"}
+    for path in [package / "workbook.py", package / "views.py", *sorted((package / "forms").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (path.parent.name == "forms" or path.name == "views.py"):
+                assert node.module != "specbook.workbook", f"{path.name} imports the workbook"
+            if isinstance(node, ast.FunctionDef):
+                hidden = [i.module for i in ast.walk(node) if isinstance(i, ast.ImportFrom) and i.module in layer]
+                assert hidden == [], f"{path.name}: {node.name} imports {hidden} inside a function"

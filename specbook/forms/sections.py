@@ -35,7 +35,7 @@ from specbook.forms.widgets import (
     set_options,
 )
 from specbook.model import flow_figures, location
-from specbook.workbook import Workbook
+from specbook.session import Session
 
 
 class SectionForm(Form):
@@ -43,7 +43,7 @@ class SectionForm(Form):
 
     key: ClassVar[str]
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         super().__init__(wb)
         self.banner = Banner(wb)
         self.contexts: list[Callable[[], Choices]] = []

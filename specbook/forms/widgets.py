@@ -2,7 +2,7 @@
 answer, the banner that offers to reload, a section's heading and findings, and the "to be confirmed" mark.
 
 Callbacks here do two things: change the model through :mod:`specbook.edits` and tell the workbook
-(``Workbook.changed``). Views refresh from the model when the workbook says something changed.
+(``Session.changed``). Views refresh from the model when the workbook says something changed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from specbook import edits, lang
 from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
-from specbook.workbook import Change, Workbook
+from specbook.session import Change, Session
 
 LABEL_WIDTH = "17em"
 ERROR_STYLE = "color:#b3261e"
@@ -37,7 +37,7 @@ class Form:
 
     depends: frozenset[str] = frozenset()
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         self.wb = wb
         self._quiet = 0
         self.widget: W.Widget = W.VBox()
@@ -165,7 +165,7 @@ class Bound:
 class Banner(Form):
     """Says when the spec file changed on disk, and offers to reload it or to keep this version."""
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         super().__init__(wb)
         self.note = W.HTML()
         self.reload_button = W.Button(description=self.text("forms.banner.reload"), icon="refresh",
@@ -230,7 +230,7 @@ def note(text: str) -> W.HTML:
 class Findings(Form):
     """What the checks still find open in one section: the same findings as the readiness panel."""
 
-    def __init__(self, wb: Workbook, section: str) -> None:
+    def __init__(self, wb: Session, section: str) -> None:
         super().__init__(wb)
         self.section = section
         self.widget = W.HTML()
@@ -261,7 +261,7 @@ class ConfirmMark(Form):
 
     depends = frozenset({"open_points"})
 
-    def __init__(self, wb: Workbook, section: str, contexts: Sequence[Callable[[], Choices]] = ()) -> None:
+    def __init__(self, wb: Session, section: str, contexts: Sequence[Callable[[], Choices]] = ()) -> None:
         super().__init__(wb)
         self.section = section
         self.contexts = list(contexts)
