@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as W
@@ -671,3 +672,40 @@ def test_locations_in_words_and_the_cost_of_a_frequency() -> None:
     assert flow_figures("event", None) == Figures("event", None, None, 0)
     assert flow_figures("on_demand", 5) == Figures("on_demand", None, None, None)
     assert flow_figures("", 5) is None
+
+
+# --------------------------------------------------------------------------- a column added to the definitions
+
+
+@pytest.fixture
+def with_region(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The systems table of the definitions with one more column, «region», and its two labels: the only
+    edits a new column needs."""
+    from specbook.definitions import TABLE, Column
+
+    table = TABLE["systems"]
+    columns = table.columns
+    object.__setattr__(table, "columns", (*columns, Column("region", width=12)))
+    table.__dict__.pop("file_columns", None)
+    for language, label in (("en", "Region"), ("ru", "Регион")):
+        monkeypatch.setitem(lang.table(language)["columns"]["systems"], "region",
+                            {"label": label, "help": label})
+    yield
+    object.__setattr__(table, "columns", columns)
+    table.__dict__.pop("file_columns", None)
+
+
+@pytest.mark.usefixtures("with_region")
+def test_a_column_added_to_the_definitions_reaches_form_file_schema_and_handout(wb: Workbook) -> None:
+    from specbook import dumps, render
+    from specbook.schema import json_schema
+
+    form = section_form(wb, "systems")
+    assert "Region" in list(form.systems.grid.data.columns)
+    assert form.systems.grid.set_cell_value_by_index(form.systems.label("region"), 1, "Europe/West")
+    disk = on_disk(wb)
+    assert records(disk, "systems")[1]["region"] == "Europe/West"  # the file holds it, and reads it back
+    assert "region: Europe/West" in dumps(disk)
+    assert "region" in json_schema()["properties"]["systems"]["items"]["properties"]
+    html = render.section_html(disk, "systems", check(disk))
+    assert "<th>Region</th>" in html and "<td>Europe/West</td>" in html
