@@ -2,7 +2,7 @@
 
 Pure functions of the model and the check report; the notebook views show them wherever widgets cannot
 run, and the handout is made of them. Every piece of text that came from a person goes through
-:func:`esc` (``html.escape``) — never through Markdown — and never into an attribute, an id or a URL.
+:func:`specbook.markup.esc` — never through Markdown — and never into an attribute, an id or a URL.
 Column identifiers and stored choice values never appear: labels and choice words come from the language
 tables.
 
@@ -13,10 +13,8 @@ lang="..">`` with the project name in ``<h1 class="sb-project">``, and each sect
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from html import escape
 from typing import Any
 
 from specbook import lang
@@ -34,6 +32,7 @@ from specbook.definitions import (
     section_columns,
 )
 from specbook.export.diagram import diagram_svg
+from specbook.markup import VIEW_MIME, Html, esc
 from specbook.model import Spec, flow_figures, table_records
 from specbook.values import format_count
 
@@ -41,29 +40,6 @@ from specbook.values import format_count
 MATRIX_COLUMNS = 5
 # The diagram's numbers are explained beside it up to this many flows; beyond, the flow tables do it.
 LEGEND_FLOWS = 30
-
-
-class Html(str):
-    """Markup that is already safe to insert as it is."""
-
-
-# Words longer than this get a possible line break every ``_CHUNK`` characters, so that a long code or
-# a pasted URL wraps in a narrow table column instead of widening the page.
-_LONG_WORD = re.compile(r"\S{25,}")
-_CHUNK = 20
-
-
-def esc(value: object) -> Html:
-    """A person's text as HTML text: escaped, line breaks kept, very long words breakable."""
-    text = str(value)
-    out, pos = [], 0
-    for m in _LONG_WORD.finditer(text):
-        word = m.group()
-        out.append(escape(text[pos : m.start()], quote=True))
-        out.append("<wbr>".join(escape(word[i : i + _CHUNK], quote=True) for i in range(0, len(word), _CHUNK)))
-        pos = m.end()
-    out.append(escape(text[pos:], quote=True))
-    return Html("".join(out).replace("\n", "<br>"))
 
 
 def _tag(name: str, content: object, cls: str = "") -> Html:
@@ -180,6 +156,28 @@ def _data_table(w: _Words, table: str, columns: Sequence[Column], rows: Iterable
     body = [[cell(n, r) for _, _, cell in lead] + [_shown(w, c, r[c.name]) for c in columns]
             for n, r in enumerate(rows, start=1)]
     return _table(headers, body, cls, widths)
+
+
+# --------------------------------------------------------------------------- bundles a view displays
+
+
+def title_bundle(spec: Spec, report: Report) -> dict[str, Any]:
+    """The cover as a view displays it: its HTML, and the language and title of the handout as data."""
+    title = spec.project.name.strip() or lang.text(spec.language, "handout.untitled")
+    return {"text/html": title_html(spec, report),
+            VIEW_MIME: {"view": "title", "language": spec.language, "title": title}}
+
+
+def readiness_bundle(report: Report) -> dict[str, Any]:
+    return {"text/html": readiness_html(report), VIEW_MIME: {"view": "readiness", "language": report.language}}
+
+
+def section_bundle(spec: Spec, key: str, report: Report) -> dict[str, Any]:
+    """A section as a view displays it: its HTML, and its anchor and title for the table of contents."""
+    html = section_html(spec, key, report)
+    return {"text/html": html,
+            VIEW_MIME: {"view": "section", "language": spec.language, "section": key, "anchor": f"sb-{key}",
+                        "heading": lang.text(spec.language, f"sections.{key}.title")}}
 
 
 # --------------------------------------------------------------------------- cover and readiness

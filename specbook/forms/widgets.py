@@ -8,7 +8,6 @@ Callbacks here do two things: change the model through :mod:`specbook.edits` and
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from specbook import edits, lang
 from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
+from specbook.markup import esc
 from specbook.session import Change, Session
 
 LABEL_WIDTH = "17em"
@@ -25,10 +25,6 @@ ERROR_STYLE = "color:#b3261e"
 MUTED_STYLE = "color:#5f6368"
 
 Choices = Sequence[tuple[str, str]]
-
-
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 class Form:
