@@ -158,3 +158,56 @@ def test_any_value_a_form_accepts_survives_save_and_load(cell: tuple[str, str], 
     again = specbook.loads(specbook.dumps(spec))
     assert table_records(again[table])[row][column] == table_records(spec[table])[row][column]
     assert again == spec
+
+
+# --------------------------------------------------------------------------- one converter per kind
+
+_SAMPLES: dict[str, list[Any]] = {
+    "text": ["", "  spaced  ", "Line\nbreak", "42"],
+    "name": ["Order", "Заказ №1", "A/B"],
+    "ref": ["", "CRM"],
+    "int": [None, 0, 7, 1_000_000_000],
+    "bool": [True, False],
+    "list": [[], ["Order number"], ["a", "b"]],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_what_a_form_shows_it_reads_back_and_the_file_gives_back(language: str) -> None:
+    """The form path (display, then read what is shown) and the file path (write, then read) agree on every
+    value of every kind, choices included."""
+    from specbook import values
+    from specbook.definitions import CHOICES
+
+    samples = [(kind, None, v) for kind, vs in _SAMPLES.items() for v in vs]
+    samples += [("choice", name, v) for name, options in CHOICES.items() for v in ("", *options)]
+    for kind, choices, value in samples:
+        converter = values.kind(kind)
+        shown = converter.display(value, language, choices=choices)
+        typed_back = converter.from_text(shown, language=language, choices=choices)
+        if kind not in ("text", "name"):  # text is kept as typed; a name loses surrounding spaces only
+            assert typed_back == value, (kind, choices, value, shown)
+        assert converter.from_file(converter.to_file(value), choices=choices) == value, (kind, value)
+
+
+def test_the_largest_number_is_one_limit_for_form_file_and_schema() -> None:
+    from specbook import values
+    from specbook.schema import json_schema
+
+    converter = values.kind("int")
+    assert converter.from_text(str(values.MAX_INT), language="en") == values.MAX_INT
+    for refused in (str(values.MAX_INT + 1), "9" * 40):
+        with pytest.raises(values.Refused):
+            converter.from_text(refused, language="en")
+        with pytest.raises(values.Refused):
+            converter.from_file(refused)
+    volume = json_schema()["properties"]["flows"]["items"]["properties"]["volume_per_day"]
+    assert volume["anyOf"][0]["maximum"] == values.MAX_INT
+
+
+def test_decimals_follow_the_spec_language() -> None:
+    from specbook.values import format_decimal
+
+    assert format_decimal(2.5, "ru") == "2,5"
+    assert format_decimal(2.5, "en") == "2.5"
+    assert format_decimal(12.4, "ru") == "12"
