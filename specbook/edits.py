@@ -254,7 +254,11 @@ def _check_move(spec: Spec, table: Table, record: Mapping[str, Any]) -> None:
         raise EditError("in_use", name=record["name"], places=_Places(places))
 
 
-def _assign(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
+def _assign(spec: Spec, table: str, row: int, column: str, value: Any, *, fresh: bool = False) -> None:
+    # Tables are replaced, never changed in place, so that a Change can keep the frames it replaced
+    # (``fresh``: the caller has already put a copy of its own in place).
+    if not fresh:
+        spec[table] = spec[table].copy()
     df = spec[table]
     kind = TABLE[table].column(column).kind
     if kind == "list":
@@ -321,15 +325,18 @@ def rename(spec: Spec, kind: str, old: str, new: str, *, scope: str = "") -> Non
         taken = _own_rows(spec, kind, new, scope)[2]
         if taken:
             raise EditError("duplicate", value=new)
-    for t, i, col in list(_referring_cells(spec, kind, old, scope)):
+    cells = list(_referring_cells(spec, kind, old, scope))
+    for t in {table, *(t for t, _, _ in cells)}:
+        spec[t] = spec[t].copy()
+    for t, i, col in cells:
         df = spec[t]
         if TABLE[t].column(col).kind == "list":
             cell = [new if v == old else v for v in df[col].tolist()[i]]
-            _assign(spec, t, i, col, cell)
+            _assign(spec, t, i, col, cell, fresh=True)
         else:
-            _assign(spec, t, i, col, new)
+            _assign(spec, t, i, col, new, fresh=True)
     for i in rows:
-        _assign(spec, table, i, column, new)
+        _assign(spec, table, i, column, new, fresh=True)
     _rewrite_marks(spec, kind, old, new, scope)
 
 
@@ -531,6 +538,7 @@ def _mentions(where: str, kind: str, name: str, scope: str) -> list[int]:
 
 def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> None:
     df = spec["open_points"]
+    fresh = False
     for i, where in enumerate(df["location"].tolist()):
         hits = _mentions(where, kind, old, scope)
         if not hits:
@@ -539,7 +547,8 @@ def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> Non
         assert address is not None
         for at in hits:
             address = address.with_part(at, new)
-        _assign(spec, "open_points", i, "location", str(address))
+        _assign(spec, "open_points", i, "location", str(address), fresh=fresh)
+        fresh = True
 
 
 def _drop_marks(spec: Spec, kind: str, name: str, scope: str) -> None:
@@ -604,7 +613,9 @@ _GROUPS = ("project", "goal")
 
 
 def _state(spec: Spec) -> dict[str, Any]:
-    state: dict[str, Any] = {name: df.copy(deep=True) for name, df in spec.tables.items()}
+    """The tables (the frames themselves: the edits here replace a table, never change it in place) and
+    copies of the project and goal answers."""
+    state: dict[str, Any] = dict(spec.tables)
     state.update({g: dataclasses.replace(getattr(spec, g)) for g in _GROUPS})
     return state
 
@@ -614,18 +625,19 @@ def _restore(spec: Spec, state: Mapping[str, Any]) -> None:
         if name in _GROUPS:
             setattr(spec, name, dataclasses.replace(value))
         else:
-            spec[name] = value.copy(deep=True)
+            spec[name] = value
 
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, pd.DataFrame):
-        return bool(a.equals(b)) and list(a.columns) == list(b.columns)
+        return a is b or (bool(a.equals(b)) and list(a.columns) == list(b.columns))
     return bool(a == b)
 
 
 def recorded(spec: Spec, edit: Callable[[], Any]) -> tuple[Any, Change]:
     """Run ``edit`` (any of the functions here, bound to its arguments) and return its result with the
-    :class:`Change` it made. A refused edit raises :class:`EditError` and changes nothing."""
+    :class:`Change` it made. A refused edit raises :class:`EditError` and changes nothing. Code that changes
+    a table in place (``df.at[...] = ...``) instead of through this module is not seen by the change."""
     before = _state(spec)
     try:
         result = edit()
