@@ -166,12 +166,10 @@ def set_scalar(spec: Spec, key: str, text: Any) -> None:
     scalar = next((s for s in SCALARS if f"{s.group}.{s.name}" == key), None)
     if scalar is None:
         raise KeyError(f"No answer named {key!r}; answers are: {', '.join(f'{s.group}.{s.name}' for s in SCALARS)}")
-    value = "" if text is None else str(text)
-    if scalar.kind == "choice" and scalar.choices and value:
-        words = {lang.choice(spec.language, scalar.choices, v).lower(): v for v in CHOICES[scalar.choices]}
-        value = value if value in CHOICES[scalar.choices] else words.get(value.strip().lower(), "")
-        if not value:
-            raise EditError("not_choice", value=text, choices=_Choices(scalar.choices))
+    try:
+        value = values.kind(scalar.kind).from_text(text, language=spec.language, choices=scalar.choices)
+    except values.Refused:
+        raise EditError("not_choice", value=text, choices=_Choices(scalar.choices)) from None
     spec.set_scalar(key, value)
 
 
