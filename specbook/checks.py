@@ -29,6 +29,7 @@ from specbook.model import (
     dangling_references,
     duplicate_keys,
     location,
+    row_addresses,
     row_key,
     table_records,
 )
@@ -208,6 +209,7 @@ class _Context:
             self.fields_by_entity[f["entity"]].append(f)
         self.flows = self.rows["flows"]
         self.flowing = {f["entity"] for f in self.flows if f["entity"]}
+        self._addresses: dict[str, list[tuple[str, ...]]] = {}
         self.masters: dict[tuple[str, str], list[str]] = defaultdict(list)
         for o in self.rows["ownership"]:
             if o["role"] == "master":
@@ -215,14 +217,9 @@ class _Context:
 
     def row_address(self, table_name: str, i: int) -> tuple[object, ...]:
         """The key of row ``i``; steps, which have none, by scenario and step number."""
-        table = TABLE[table_name]
-        row = self.rows[table_name][i]
-        if table.key:
-            return row_key(table, row)
-        if table_name == "steps":
-            same = [r for r in self.rows["steps"][: i + 1] if r["scenario"] == row["scenario"]]
-            return (row["scenario"], len(same))
-        return (i + 1,)
+        if table_name not in self._addresses:
+            self._addresses[table_name] = row_addresses(TABLE[table_name], self.rows[table_name])
+        return self._addresses[table_name][i]
 
     def choice(self, choices: str, value: str) -> str:
         words = lang.choice(self.lang, choices, value)

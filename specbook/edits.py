@@ -33,6 +33,7 @@ from specbook.model import (
     location,
     make_table,
     reference_names,
+    row_addresses,
     row_key,
     table_records,
 )
@@ -351,18 +352,13 @@ def usages(spec: Spec, kind: str, name: str, *, scope: str = "") -> list[str]:
 
 def _cell_location(spec: Spec, table: str, row: int, column: str) -> str:
     t = TABLE[table]
-    record = table_records(spec[table])[row]
+    records = table_records(spec[table])
+    record = records[row]
     if table == "ownership":
         return location(table, tuple(k for k in (record["entity"], record["field"]) if k))
     if table == "statuses":
         return location(table, (record["entity"], record["status"]))
-    if t.key:
-        return location(table, row_key(t, record), column)
-    if t.parent:
-        link = t.parent[1]
-        number = sum(1 for r in table_records(spec[table])[:row] if r[link] == record[link]) + 1
-        return location(table, (record[link], number), column)
-    return location(table, (row + 1,), column)
+    return location(table, row_addresses(t, records)[row], column)
 
 
 def remove_row(spec: Spec, table: str, row: int) -> None:

@@ -153,21 +153,25 @@ def location(table: str, key: Iterable[object] = (), column: str | None = None) 
     return str(Address.of(table, key, column))
 
 
-def _address_keys(spec: Spec, table: Table) -> set[tuple[str, ...]]:
-    """Every key an address of ``table`` may carry: a row's key and its leading parts (a step is named by
-    its scenario and its number)."""
-    records = table_records(spec[table.name])
+def row_addresses(table: Table, records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The key part of the address of each row: its key; a step (no key of its own) by its scenario and
+    its number there; other rows by their number."""
     if table.key:
-        keys = [row_key(table, r) for r in records]
-    elif table.parent:
+        return [row_key(table, r) for r in records]
+    if table.parent:
         link = table.parent[1]
         seen: dict[str, int] = {}
-        keys = []
+        out: list[tuple[str, ...]] = []
         for r in records:
             seen[r[link]] = seen.get(r[link], 0) + 1
-            keys.append((str(r[link]), str(seen[r[link]])))
-    else:
-        keys = [(str(i + 1),) for i in range(len(records))]
+            out.append((str(r[link]), str(seen[r[link]])))
+        return out
+    return [(str(i + 1),) for i in range(len(records))]
+
+
+def _address_keys(spec: Spec, table: Table) -> set[tuple[str, ...]]:
+    """Every key an address of ``table`` may carry: a row's and its leading parts."""
+    keys = row_addresses(table, table_records(spec[table.name]))
     return {k[:n] for k in keys for n in range(1, len(k) + 1)}
 
 
