@@ -324,7 +324,6 @@ def _suggest(value: str, options: Iterable[str]) -> list[str]:
 _AS_TYPED = frozenset(("text", "ref"))  # kinds whose text is taken as typed (references are checked later)
 
 
-
 def _kind_of(value: Any, language: str) -> str:
     if isinstance(value, dict):
         return lang.text(language, "errors.types.mapping")
