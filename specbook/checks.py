@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from specbook import lang
 from specbook._perf import gc_paused
+from specbook.address import Address
 from specbook.definitions import (
     CREATING_ACTIONS,
     QUESTION_SECTION,
@@ -28,7 +29,7 @@ from specbook.model import (
     dangling_references,
     duplicate_keys,
     location,
-    parse_location,
+    row_addresses,
     row_key,
     table_records,
 )
@@ -208,6 +209,7 @@ class _Context:
             self.fields_by_entity[f["entity"]].append(f)
         self.flows = self.rows["flows"]
         self.flowing = {f["entity"] for f in self.flows if f["entity"]}
+        self._addresses: dict[str, list[tuple[str, ...]]] = {}
         self.masters: dict[tuple[str, str], list[str]] = defaultdict(list)
         for o in self.rows["ownership"]:
             if o["role"] == "master":
@@ -215,14 +217,9 @@ class _Context:
 
     def row_address(self, table_name: str, i: int) -> tuple[object, ...]:
         """The key of row ``i``; steps, which have none, by scenario and step number."""
-        table = TABLE[table_name]
-        row = self.rows[table_name][i]
-        if table.key:
-            return row_key(table, row)
-        if table_name == "steps":
-            same = [r for r in self.rows["steps"][: i + 1] if r["scenario"] == row["scenario"]]
-            return (row["scenario"], len(same))
-        return (i + 1,)
+        if table_name not in self._addresses:
+            self._addresses[table_name] = row_addresses(TABLE[table_name], self.rows[table_name])
+        return self._addresses[table_name][i]
 
     def choice(self, choices: str, value: str) -> str:
         words = lang.choice(self.lang, choices, value)
@@ -513,10 +510,10 @@ def _acceptance(c: _Context) -> Iterator[Hit]:
 
 def location_section(text: str) -> str | None:
     """The section an answer's location belongs to (for "to be confirmed" marks)."""
-    parsed = parse_location(text)
-    if parsed is None:
+    where = Address.parse(text)
+    if where is None:
         return None
-    head, _key, column = parsed
+    head, column = where.table, where.column
     if head in TABLE:
         if column and column in TABLE[head].column_names:
             return column_section(head, column)
@@ -528,13 +525,12 @@ def location_section(text: str) -> str | None:
 
 def describe_location(language: str, where: str) -> str:
     """A location in words: ``flows[Orders to CRM].trigger`` → ``Flow «Orders to CRM» — When``."""
-    parsed = parse_location(where)
-    if parsed is None:
+    address = Address.parse(where)
+    if address is None:
         return where
-    head, key, column = parsed
+    head, parts, column = address.table, address.key, address.column
     if head in TABLE:
         t = TABLE[head]
-        parts = key.split("/") if key else []
         if t.parent and not t.key and len(parts) == 2:
             parent = t.parent[0]
             words = (f"{lang.label(language, parent, 'name')} «{parts[0]}», "
@@ -549,7 +545,7 @@ def describe_location(language: str, where: str) -> str:
         if column and column in t.column_names:
             words += f" — {lang.label(language, head, column)}"
         return words
-    if head in SECTION and not key:
+    if head in SECTION and not parts:
         if column:
             try:
                 return str(lang.lookup(language, f"scalars.{head}.{column}.label"))

@@ -49,6 +49,8 @@ TRIGGER_PERIOD_MINUTES: dict[str, int | None] = {
 
 CREATING_ACTIONS = frozenset({"create", "create_or_update"})
 
+DEFAULT_WIDTH = 15  # see Column.width
+
 
 @dataclass(frozen=True)
 class Column:
@@ -60,6 +62,9 @@ class Column:
     ref: str | None = None  # "systems", "entities", "fields", "flows+indicators"
     section: str | None = None  # when the column answers another question than its table
     optional: bool = True  # may be left empty in a valid file (checks still judge completeness)
+    # A hint for display: the column's share (percent) of a handout table of its table; a column without
+    # one gets DEFAULT_WIDTH, and the shares of a table are scaled to fill the page width.
+    width: int | None = None
 
     @property
     def dtype(self) -> str:
@@ -138,18 +143,23 @@ TABLES: tuple[Table, ...] = (
     Table(
         "indicators",
         "goal",
-        (_c("name", "name", optional=False), _c("baseline"), _c("target"), _c("measured_by")),
+        (
+            _c("name", "name", optional=False, width=28),
+            _c("baseline", width=16),
+            _c("target", width=16),
+            _c("measured_by", width=40),
+        ),
         key=("name",),
     ),
     Table(
         "systems",
         "systems",
         (
-            _c("name", "name", optional=False),
-            _c("kind", "choice", choices="system_kind"),
-            _c("owner"),
-            _c("contact"),
-            _c("notes"),
+            _c("name", "name", optional=False, width=18),
+            _c("kind", "choice", choices="system_kind", width=15),
+            _c("owner", width=20),
+            _c("contact", width=24),
+            _c("notes", width=23),
         ),
         key=("name",),
     ),
@@ -168,12 +178,12 @@ TABLES: tuple[Table, ...] = (
         "entities",
         (
             _c("entity", "ref", ref="entities", optional=False),
-            _c("name", "name", optional=False),
-            _c("meaning"),
-            _c("kind", "choice", choices="field_kind"),
-            _c("required", "bool"),
-            _c("example"),
-            _c("personal", "bool"),
+            _c("name", "name", optional=False, width=15),
+            _c("meaning", width=27),
+            _c("kind", "choice", choices="field_kind", width=17),
+            _c("required", "bool", width=12),
+            _c("example", width=16),
+            _c("personal", "bool", width=13),
         ),
         key=("entity", "name"),
         parent=("entities", "entity"),
@@ -207,16 +217,16 @@ TABLES: tuple[Table, ...] = (
         "flows",
         "flows",
         (
-            _c("name", "name", optional=False),
-            _c("entity", "ref", ref="entities"),
-            _c("source", "ref", ref="systems"),
-            _c("target", "ref", ref="systems"),
-            _c("action", "choice", choices="action"),
+            _c("name", "name", optional=False, width=28),
+            _c("entity", "ref", ref="entities", width=16),
+            _c("source", "ref", ref="systems", width=17),
+            _c("target", "ref", ref="systems", width=17),
+            _c("action", "choice", choices="action", width=16),
             _c("trigger", "choice", choices="trigger"),
             _c("volume_per_day", "int"),
             _c("max_delay_minutes", "int"),
             _c("why"),
-            _c("success", section="success"),
+            _c("success", section="success", width=64),
             _c("notify", section="errors"),
             _c("notify_how", section="errors"),
             _c("operator_action", section="errors"),
@@ -229,10 +239,10 @@ TABLES: tuple[Table, ...] = (
         "duplicates",
         "duplicates",
         (
-            _c("entity", "ref", ref="entities", optional=False),
-            _c("key_fields", "list", ref="fields"),
-            _c("on_repeat", "choice", choices="on_repeat"),
-            _c("note"),
+            _c("entity", "ref", ref="entities", optional=False, width=18),
+            _c("key_fields", "list", ref="fields", width=27),
+            _c("on_repeat", "choice", choices="on_repeat", width=22),
+            _c("note", width=33),
         ),
         key=("entity",),
     ),
@@ -247,10 +257,10 @@ TABLES: tuple[Table, ...] = (
         "acceptance",
         (
             _c("scenario", "ref", ref="scenarios", optional=False),
-            _c("action"),
-            _c("system", "ref", ref="systems"),
-            _c("expected"),
-            _c("covers", "ref", ref="flows+indicators"),
+            _c("action", width=29),
+            _c("system", "ref", ref="systems", width=14),
+            _c("expected", width=30),
+            _c("covers", "ref", ref="flows+indicators", width=16),
         ),
         parent=("scenarios", "scenario"),
         nest="steps",
@@ -258,7 +268,11 @@ TABLES: tuple[Table, ...] = (
     Table(
         "reconciliations",
         "acceptance",
-        (_c("name", "name", optional=False), _c("rule"), _c("covers", "ref", ref="flows+indicators")),
+        (
+            _c("name", "name", optional=False, width=22),
+            _c("rule", width=50),
+            _c("covers", "ref", ref="flows+indicators", width=23),
+        ),
         key=("name",),
     ),
     Table(

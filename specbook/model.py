@@ -7,13 +7,13 @@ export all work on a :class:`Spec`.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from specbook.address import Address
 from specbook.definitions import SCHEMA_VERSION, TABLE, TABLES, TRIGGER_PERIOD_MINUTES, Table
 from specbook.lang import DEFAULT_LANGUAGE, LANGUAGES, UnknownLanguageError
 
@@ -145,24 +145,78 @@ def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 # --------------------------------------------------------------------------- integrity of names and references
 
-_LOCATION = re.compile(r"^(?P<table>[a-z_]+)(?:\[(?P<key>.*)\])?(?:\.(?P<column>[a-z_]+))?$")
-
-
 def location(table: str, key: Iterable[object] = (), column: str | None = None) -> str:
-    """A readable address of an answer: ``flows[Orders to CRM].stuck_after_minutes``.
+    """A readable address of an answer: ``flows[Orders to CRM].stuck_after_minutes`` (see
+    :class:`specbook.address.Address`, which escapes a «/» inside a name).
 
     Findings, "to be confirmed" marks and forms use the same addresses."""
-    parts = "/".join(str(k) for k in key)
-    out = f"{table}[{parts}]" if parts else table
-    return f"{out}.{column}" if column else out
+    return str(Address.of(table, key, column))
 
 
-def parse_location(text: str) -> tuple[str, str, str | None] | None:
-    """``(table or section or scalar group, key, column)`` of a location, or None if it is not one."""
-    m = _LOCATION.match(text.strip())
-    if not m:
-        return None
-    return m["table"], m["key"] or "", m["column"]
+def row_addresses(table: Table, records: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The key part of the address of each row: its key; a step (no key of its own) by its scenario and
+    its number there; other rows by their number."""
+    if table.key:
+        return [row_key(table, r) for r in records]
+    if table.parent:
+        link = table.parent[1]
+        seen: dict[str, int] = {}
+        out: list[tuple[str, ...]] = []
+        for r in records:
+            seen[r[link]] = seen.get(r[link], 0) + 1
+            out.append((str(r[link]), str(seen[r[link]])))
+        return out
+    return [(str(i + 1),) for i in range(len(records))]
+
+
+def _address_keys(spec: Spec, table: Table) -> set[tuple[str, ...]]:
+    """Every key an address of ``table`` may carry: a row's and its leading parts."""
+    keys = row_addresses(table, table_records(spec[table.name]))
+    return {k[:n] for k in keys for n in range(1, len(k) + 1)}
+
+
+_MAX_REGROUPED_PARTS = 12
+
+
+def migrate_marks(spec: Spec) -> None:
+    """Rewrite "to be confirmed" marks written before names could hold a «/» (``flows[A/B]`` for the flow
+    «A/B»): where the parts of a mark name no row but the same text regrouped names one, the mark takes the
+    escaped address of that row. Marks that name a row, or none either way, are left as they are."""
+    df = spec["open_points"]
+    marks = df["location"].tolist()
+    cache: dict[str, set[tuple[str, ...]]] = {}
+    changed = False
+    for i, where in enumerate(marks):
+        address = Address.parse(where)
+        if address is None or address.table not in TABLE or len(address.key) < 2:
+            continue
+        if address.table not in cache:
+            cache[address.table] = _address_keys(spec, TABLE[address.table])
+        known = cache[address.table]
+        if address.key in known or len(address.key) > _MAX_REGROUPED_PARTS:
+            continue
+        for key in _regroupings(address.key):
+            if key in known:
+                marks[i] = str(Address(address.table, key, address.column))
+                changed = True
+                break
+    if changed:
+        df["location"] = pd.array(marks, dtype="str")
+
+
+def _regroupings(parts: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """The ways of joining neighbouring parts with «/», fewest groups last."""
+    n = len(parts)
+    for mask in range(1, 2 ** (n - 1)):
+        groups, current = [], [parts[0]]
+        for i in range(1, n):
+            if mask >> (i - 1) & 1:
+                current.append(parts[i])
+            else:
+                groups.append("/".join(current))
+                current = [parts[i]]
+        groups.append("/".join(current))
+        yield tuple(groups)
 
 
 def row_key(table: Table, row: Mapping[str, Any]) -> tuple[str, ...]:

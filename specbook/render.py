@@ -2,7 +2,7 @@
 
 Pure functions of the model and the check report; the notebook views show them wherever widgets cannot
 run, and the handout is made of them. Every piece of text that came from a person goes through
-:func:`esc` (``html.escape``) — never through Markdown — and never into an attribute, an id or a URL.
+:func:`specbook.markup.esc` — never through Markdown — and never into an attribute, an id or a URL.
 Column identifiers and stored choice values never appear: labels and choice words come from the language
 tables.
 
@@ -13,45 +13,33 @@ lang="..">`` with the project name in ``<h1 class="sb-project">``, and each sect
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from html import escape
 from typing import Any
 
 from specbook import lang
+from specbook.address import Address
 from specbook.checks import Report
-from specbook.definitions import SCALARS, SECTION, SECTIONS, TABLE, TRIGGER_PERIOD_MINUTES, column_section
+from specbook.definitions import (
+    DEFAULT_WIDTH,
+    SCALARS,
+    SECTION,
+    SECTIONS,
+    TABLE,
+    TRIGGER_PERIOD_MINUTES,
+    Column,
+    column_section,
+    section_columns,
+)
 from specbook.export.diagram import diagram_svg
-from specbook.model import Spec, flow_figures, parse_location, table_records
+from specbook.markup import VIEW_MIME, Html, esc
+from specbook.model import Spec, flow_figures, table_records
+from specbook.values import format_count
 
 # At most this many systems side by side in one matrix; wider matrices continue in a second table.
 MATRIX_COLUMNS = 5
 # The diagram's numbers are explained beside it up to this many flows; beyond, the flow tables do it.
 LEGEND_FLOWS = 30
-
-
-class Html(str):
-    """Markup that is already safe to insert as it is."""
-
-
-# Words longer than this get a possible line break every ``_CHUNK`` characters, so that a long code or
-# a pasted URL wraps in a narrow table column instead of widening the page.
-_LONG_WORD = re.compile(r"\S{25,}")
-_CHUNK = 20
-
-
-def esc(value: object) -> Html:
-    """A person's text as HTML text: escaped, line breaks kept, very long words breakable."""
-    text = str(value)
-    out, pos = [], 0
-    for m in _LONG_WORD.finditer(text):
-        word = m.group()
-        out.append(escape(text[pos : m.start()], quote=True))
-        out.append("<wbr>".join(escape(word[i : i + _CHUNK], quote=True) for i in range(0, len(word), _CHUNK)))
-        pos = m.end()
-    out.append(escape(text[pos:], quote=True))
-    return Html("".join(out).replace("\n", "<br>"))
 
 
 def _tag(name: str, content: object, cls: str = "") -> Html:
@@ -90,7 +78,7 @@ class _Words:
 
 
 def _number(n: int) -> str:
-    return f"{n:,}".replace(",", "\u202f")
+    return format_count(n)
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -131,6 +119,65 @@ def _empty(w: _Words) -> Html:
 
 def _chunks(items: Sequence[str], size: int = MATRIX_COLUMNS) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _columns(table: str, section: str, skip: Iterable[str] = ()) -> tuple[Column, ...]:
+    """The columns of ``table`` that answer ``section``, as the definitions list them (its name first),
+    without the link to a parent row and without ``skip``."""
+    t = TABLE[table]
+    hidden = {*skip, *((t.parent[1],) if t.parent else ())}
+    return tuple(c for c in section_columns(section, table) if c.name not in hidden)
+
+
+def _shown(w: _Words, col: Column, value: object) -> object:
+    """A model value as a handout cell shows it: choice words, grouped digits; flags and lists as they are
+    (see :func:`_cell`)."""
+    if col.kind == "choice" and col.choices:
+        return w.choice(col.choices, str(value))
+    if col.kind == "int":
+        return "" if value is None else format_count(int(value))  # type: ignore[call-overload]
+    return value
+
+
+def _shares(widths: Sequence[int]) -> list[int]:
+    """Width hints scaled to fill the page (percent)."""
+    total = sum(widths)
+    if total == 100 or total == 0:
+        return list(widths)
+    return [round(w * 100 / total) for w in widths]
+
+
+def _data_table(w: _Words, table: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]], cls: str = "",
+                lead: Sequence[tuple[str, int, Callable[[int, dict[str, Any]], object]]] = ()) -> Html:
+    """A table of records with a column per definition (label, display, width hint), after the ``lead``
+    columns a section adds in front (header, width, cell of the n-th record)."""
+    headers = [h for h, _, _ in lead] + [w.label(table, c.name) for c in columns]
+    widths = _shares([width for _, width, _ in lead] + [c.width or DEFAULT_WIDTH for c in columns])
+    body = [[cell(n, r) for _, _, cell in lead] + [_shown(w, c, r[c.name]) for c in columns]
+            for n, r in enumerate(rows, start=1)]
+    return _table(headers, body, cls, widths)
+
+
+# --------------------------------------------------------------------------- bundles a view displays
+
+
+def title_bundle(spec: Spec, report: Report) -> dict[str, Any]:
+    """The cover as a view displays it: its HTML, and the language and title of the handout as data."""
+    title = spec.project.name.strip() or lang.text(spec.language, "handout.untitled")
+    return {"text/html": title_html(spec, report),
+            VIEW_MIME: {"view": "title", "language": spec.language, "title": title}}
+
+
+def readiness_bundle(report: Report) -> dict[str, Any]:
+    return {"text/html": readiness_html(report), VIEW_MIME: {"view": "readiness", "language": report.language}}
+
+
+def section_bundle(spec: Spec, key: str, report: Report) -> dict[str, Any]:
+    """A section as a view displays it: its HTML, and its anchor and title for the table of contents."""
+    html = section_html(spec, key, report)
+    return {"text/html": html,
+            VIEW_MIME: {"view": "section", "language": spec.language, "section": key, "anchor": f"sb-{key}",
+                        "heading": lang.text(spec.language, f"sections.{key}.title")}}
 
 
 # --------------------------------------------------------------------------- cover and readiness
@@ -217,17 +264,14 @@ def _goal(spec: Spec, w: _Words, report: Report) -> Html:
     primary = g.other if g.primary == "other" and g.other.strip() else w.choice("goal", g.primary)
     pairs = [(lang.text(w.lang, "scalars.goal.primary"), primary),
              (lang.text(w.lang, "scalars.goal.problem"), g.problem)]
-    cols = ("name", "baseline", "target", "measured_by")
-    rows = [[r[c] for c in cols] for r in _records(spec, "indicators")]
-    table = _table(w.labels("indicators", *cols), rows, widths=(28, 16, 16, 40)) if rows else _empty(w)
+    rows = _records(spec, "indicators")
+    table = _data_table(w, "indicators", _columns("indicators", "goal"), rows) if rows else _empty(w)
     return _join([_dl(pairs), table])
 
 
 def _systems(spec: Spec, w: _Words, report: Report) -> Html:
-    cols = ("name", "kind", "owner", "contact", "notes")
-    rows = [[r["name"], w.choice("system_kind", r["kind"]), r["owner"], r["contact"], r["notes"]]
-            for r in _records(spec, "systems")]
-    table = _table(w.labels("systems", *cols), rows, widths=(18, 15, 20, 24, 23)) if rows else _empty(w)
+    rows = _records(spec, "systems")
+    table = _data_table(w, "systems", _columns("systems", "systems"), rows) if rows else _empty(w)
     flows = _records(spec, "flows")
     if not rows and not flows:
         return table
@@ -249,16 +293,14 @@ def _entities(spec: Spec, w: _Words, report: Report) -> Html:
     names = list(described) + [e for e in fields if e not in described]
     if not names:
         return _empty(w)
-    cols = ("name", "meaning", "kind", "required", "example", "personal")
-    headers = w.labels("fields", *cols)
+    columns = _columns("fields", "entities")
     parts = []
     for name in names:
         parts.append(_tag("h3", name))
         if described.get(name, "").strip():
             parts.append(_tag("p", described[name], "sb-description"))
-        rows = [[f["name"], f["meaning"], w.choice("field_kind", f["kind"]), f["required"], f["example"],
-                 f["personal"]] for f in fields.get(name, [])]
-        parts.append(_table(headers, rows, "sb-fields", (15, 27, 17, 12, 16, 13)) if rows else _empty(w))
+        rows = fields.get(name, [])
+        parts.append(_data_table(w, "fields", columns, rows, "sb-fields") if rows else _empty(w))
     return _join(parts)
 
 
@@ -316,13 +358,17 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
     return _join(parts)
 
 
+# Flow columns the frequency table shows beside the figures they give; the routes table shows the others.
+_FREQUENCY = ("trigger", "volume_per_day", "max_delay_minutes", "why")
+
+
 def _flows(spec: Spec, w: _Words, report: Report) -> Html:
     flows = _records(spec, "flows")
     if not flows:
         return _empty(w)
     no = w("handout.number")
-    routes = [[i, f["name"], f["entity"], f["source"], f["target"], w.choice("action", f["action"])]
-              for i, f in enumerate(flows, start=1)]
+    number = (no, 6, lambda n, _r: n)
+    routes = _data_table(w, "flows", _columns("flows", "flows", skip=_FREQUENCY), flows, "sb-routes", (number,))
     rows = []
     for i, f in enumerate(flows, start=1):
         figures = flow_figures(f["trigger"], f["volume_per_day"])
@@ -348,8 +394,7 @@ def _flows(spec: Spec, w: _Words, report: Report) -> Html:
                  w.label("flows", "why")]
     return _join([
         _tag("h3", w("handout.routes")),
-        _table([no, *w.labels("flows", "name", "entity", "source", "target", "action")], routes, "sb-routes",
-               (6, 28, 16, 17, 17, 16)),
+        routes,
         _tag("h3", w("handout.frequency")),
         _table(freq_head, rows, "sb-frequency", (5, 13, 10, 12, 10, 12, 38)),
         _tag("p", w("handout.figures_note"), "sb-caption"),
@@ -358,9 +403,14 @@ def _flows(spec: Spec, w: _Words, report: Report) -> Html:
 
 def _success(spec: Spec, w: _Words, report: Report) -> Html:
     flows = _records(spec, "flows")
-    rows = [[i, f["name"], f["success"]] for i, f in enumerate(flows, start=1)]
-    head = [w("handout.number"), *w.labels("flows", "name", "success")]
-    return _table(head, rows, "sb-success", (6, 30, 64)) if rows else _empty(w)
+    if not flows:
+        return _empty(w)
+    number = (w("handout.number"), 6, lambda n, _r: n)
+    return _data_table(w, "flows", _columns("flows", "success"), flows, "sb-success", (number,))
+
+
+# Flow columns each runbook card words in its own way; any other column of question 6 follows them.
+_RUNBOOK = ("name", "notify", "notify_how", "operator_action", "stuck_after_minutes", "workaround")
 
 
 def _errors(spec: Spec, w: _Words, report: Report) -> Html:
@@ -375,15 +425,16 @@ def _errors(spec: Spec, w: _Words, report: Report) -> Html:
                  (w.label("flows", "operator_action"), f["operator_action"]),
                  (w("handout.stuck_after"), w.duration(stuck) if stuck is not None else ""),
                  (w.label("flows", "workaround"), f["workaround"])]
+        pairs += [(w.label("flows", c.name), _shown(w, c, f[c.name])) for c in _columns("flows", "errors")
+                  if c.name not in _RUNBOOK]
         cards.append(f'<div class="sb-card"><h3>{i}. {esc(f["name"])}</h3>{_dl(pairs)}</div>')
     return _join(cards)
 
 
 def _duplicates(spec: Spec, w: _Words, report: Report) -> Html:
-    cols = ("entity", "key_fields", "on_repeat", "note")
-    rows = [[d["entity"], d["key_fields"], w.choice("on_repeat", d["on_repeat"]), d["note"]]
-            for d in _records(spec, "duplicates")]
-    return _table(w.labels("duplicates", *cols), rows, "sb-duplicates", (18, 27, 22, 33)) if rows else _empty(w)
+    rows = _records(spec, "duplicates")
+    columns = _columns("duplicates", "duplicates")
+    return _data_table(w, "duplicates", columns, rows, "sb-duplicates") if rows else _empty(w)
 
 
 _BOX = Html('<span class="sb-box">☐</span>')
@@ -395,38 +446,38 @@ def _acceptance(spec: Spec, w: _Words, report: Report) -> Html:
         steps[s["scenario"]].append(s)
     scenarios = _records(spec, "scenarios")
     parts: list[str] = []
-    head = ["", w("handout.number"), *w.labels("steps", "action", "system", "expected", "covers")]
+    box = ("", 5, lambda _n, _r: _BOX)
+    lead = (box, (w("handout.number"), 6, lambda n, _r: n))
+    step_columns = _columns("steps", "acceptance")
     for sc in scenarios:
         parts.append(_tag("h3", sc["name"]))
         if sc["description"].strip():
             parts.append(_tag("p", sc["description"], "sb-description"))
-        rows = [[_BOX, n, s["action"], s["system"], s["expected"], s["covers"]]
-                for n, s in enumerate(steps.get(sc["name"], []), start=1)]
-        parts.append(_table(head, rows, "sb-checklist", (5, 6, 29, 14, 30, 16)) if rows else _empty(w))
+        rows = steps.get(sc["name"], [])
+        parts.append(_data_table(w, "steps", step_columns, rows, "sb-checklist", lead) if rows else _empty(w))
     if not scenarios:
         parts.append(_empty(w))
     recs = _records(spec, "reconciliations")
     parts.append(_tag("h3", w("handout.reconciliations")))
-    rows = [[_BOX, r["name"], r["rule"], r["covers"]] for r in recs]
-    parts.append(_table(["", *w.labels("reconciliations", "name", "rule", "covers")], rows, "sb-checklist",
-                        (5, 22, 50, 23)) if rows else _empty(w))
+    columns = _columns("reconciliations", "acceptance")
+    parts.append(_data_table(w, "reconciliations", columns, recs, "sb-checklist", (box,)) if recs else _empty(w))
     return _join(parts)
 
 
 def place(language: str, location: str) -> str:
     """Where an answer is, in words: ``flows[Orders to CRM].stuck_after_minutes`` becomes
     "6. Errors and delays › Orders to CRM › Stuck after (minutes)"."""
-    parsed = parse_location(location)
-    if parsed is None:
+    address = Address.parse(location)
+    if address is None:
         return location
-    head, key, column = parsed
+    head, key, column = address.table, address.key, address.column
     parts: list[str] = []
     if head in TABLE:
         table = TABLE[head]
         known = column is not None and column in table.column_names
         section = column_section(head, column) if known and column else table.section
         parts.append(lang.text(language, f"sections.{section}.title"))
-        parts += [k for k in key.split("/") if k]
+        parts += [k for k in key if k]
         if known and column:
             parts.append(lang.label(language, head, column))
     elif head in ("project", "goal") and column and any(s.group == head and s.name == column for s in SCALARS):

@@ -9,28 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TOP_TABLES, Column, Table
+from specbook.definitions import CHILDREN, SCALARS, SCHEMA_VERSION, TOP_TABLES, Column, Table
 from specbook.lang import LANGUAGES
-from specbook.storage import MAX_INT
-
-_SCALAR = ["string", "number", "boolean", "null"]
+from specbook.values import kind
 
 
 def _column(col: Column) -> dict[str, Any]:
-    if col.kind == "int":
-        return {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_INT},
-                          {"type": "string", "pattern": r"^\s*[0-9]*\s*$"},
-                          {"type": "null"}]}
-    if col.kind == "bool":
-        return {"anyOf": [{"type": ["boolean", "null"]},
-                          {"type": "string", "pattern": "^(?i:true|false|yes|no|да|нет|0|1|)$"}]}
-    if col.kind == "list":
-        return {"type": ["array", "null"], "items": {"type": ["string", "number", "boolean"]}}
-    if col.kind == "choice" and col.choices:
-        return {"enum": [*CHOICES[col.choices], "", None]}
-    if col.kind == "name":
-        return {"type": ["string", "number", "boolean"], "minLength": 1}
-    return {"type": _SCALAR}
+    return kind(col.kind).json_schema(choices=col.choices)
 
 
 def _table(table: Table) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from specbook import lang
+from specbook import lang, values
 from specbook._perf import gc_paused
 from specbook.definitions import CHILDREN, CHOICES, SCALARS, SCHEMA_VERSION, TABLE, TABLES, TOP_TABLES, Table
 from specbook.errors import (
@@ -46,9 +46,11 @@ from specbook.model import (
     duplicate_keys,
     empty_value,
     make_table,
+    migrate_marks,
     reference_names,
     table_records,
 )
+from specbook.values import MAX_INT
 
 MAX_BYTES = 64 * 1024 * 1024
 # Values (scalars and collections) a file may hold. Reading costs a few microseconds per value, so this bounds
@@ -58,7 +60,6 @@ MAX_VALUES = 1_000_000
 # is written to a file that loads again (under MAX_VALUES). A real spec holds hundreds.
 MAX_ROWS = 30_000
 MAX_PROBLEMS = 50  # problems listed one by one; the rest are counted
-MAX_INT = 1_000_000_000  # minutes or records per day; anything larger is a typo
 SPEC_FILE = "spec.yaml"
 
 PathKey = tuple[str | int, ...]
@@ -189,45 +190,27 @@ class _Reader:
         return None
 
     def convert(self, kind: str, choices: str | None, value: Any, path: PathKey) -> Any:
-        if isinstance(value, dict | list) and kind != "list":
-            self.problem(path, "wrong_type", expected=self._type_word("text" if kind != "int" else "int"),
-                         actual=_kind_of(value, self.lang))
-            return None
-        if kind == "int":
-            if value is None or value == "":
-                return None
-            text = str(value).strip()
-            if text.isdecimal() and text.isascii():
-                if len(text) > len(str(MAX_INT)) or int(text) > MAX_INT:
-                    self.problem(path, "too_big", value=text, limit=MAX_INT)
-                    return None
-                return int(text)
-            self.problem(path, "wrong_type", expected=self._type_word("int"), actual=f"«{value}»")
-            return None
-        if kind == "bool":
-            if value is None or value == "":
-                return False
-            flag = _BOOLEANS.get(str(value).strip().lower())
-            if flag is None:
-                self.problem(path, "wrong_type", expected=self._type_word("bool"), actual=f"«{value}»")
-                return False
-            return flag
-        if kind == "list":
-            if value is None:
-                return []
-            if not isinstance(value, list) or any(isinstance(v, dict | list) or v is None for v in value):
-                self.problem(path, "wrong_type", expected=self._type_word("list"), actual=_kind_of(value, self.lang))
-                return []
-            return [str(v) for v in value]
-        text = "" if value is None else str(value)
-        if kind == "name" and not text.strip():
+        try:
+            return values.kind(kind).from_file(value, choices=choices)
+        except values.Refused as refused:
+            self._refused(refused, kind, choices, value, path)
+            return values.empty(kind)
+
+    def _refused(self, refused: values.Refused, kind: str, choices: str | None, value: Any, path: PathKey) -> None:
+        if refused.reason == "too_big":
+            self.problem(path, "too_big", value=refused.details["value"], limit=MAX_INT)
+        elif refused.reason == "empty":
             self.problem(path, "empty_name")
-        elif kind == "choice" and text and choices and text not in CHOICES[choices]:
+        elif refused.reason == "not_choice" and choices:
             options = CHOICES[choices]
-            close = _suggest(text, options)
-            self.problem(path, "choice", value=text, choices=", ".join(options),
+            close = _suggest(str(value), options)
+            self.problem(path, "choice", value=str(value), choices=", ".join(options),
                          suggestion=close[0] if close else None)
-        return text
+        elif isinstance(value, dict | list) or kind == "list":
+            expected = {"list": "list", "int": "int"}.get(kind, "text")
+            self.problem(path, "wrong_type", expected=self._type_word(expected), actual=_kind_of(value, self.lang))
+        else:
+            self.problem(path, "wrong_type", expected=self._type_word(kind), actual=f"«{value}»")
 
     def read(self, data: dict[str, Any], language: str) -> Spec:
         scalar_groups = sorted({s.group for s in SCALARS})
@@ -253,6 +236,7 @@ class _Reader:
             goal=Goal(**groups["goal"]),
             tables={t.name: make_table(t.name, self.rows[t.name]) for t in TABLES},
         )
+        migrate_marks(spec)  # marks written before a «/» in a name was escaped
         self.integrity(spec)
         return spec
 
@@ -358,8 +342,6 @@ def _suggest(value: str, options: Iterable[str]) -> list[str]:
 
 
 _AS_TYPED = frozenset(("text", "ref"))  # kinds whose text is taken as typed (references are checked later)
-
-_BOOLEANS = {"true": True, "yes": True, "да": True, "1": True, "false": False, "no": False, "нет": False, "0": False}
 
 
 def _kind_of(value: Any, language: str) -> str:

@@ -13,16 +13,17 @@ import datetime
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specbook import lang
 from specbook.checks import Report, check
 from specbook.errors import SpecConflictError
 from specbook.model import Spec
+from specbook.session import Change, Session
 from specbook.storage import load, resolve, save
+from specbook.views import ReadinessView, SectionView, TitleView
 
 # Seconds to wait after the last edit before writing; a burst of keystrokes writes once.
 SAVE_DELAY = 0.3
@@ -38,19 +39,6 @@ STATIC_ENV = "SPECBOOK_STATIC"
 SPEC_ENV = "SPECBOOK_SPEC"
 
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What changed since listeners were last told: the tables (and scalar groups ``project``/``goal``)
-    edited, or ``everything`` after a reload. Neither: only the state of the file (saved, refused because
-    it changed on disk, changed on disk)."""
-
-    tables: frozenset[str] = frozenset()
-    everything: bool = False
-
-    def touches(self, names: Iterable[str]) -> bool:
-        return self.everything or not self.tables.isdisjoint(names)
 
 
 class Workbook:
@@ -219,19 +207,13 @@ class Workbook:
 
     # -- views ------------------------------------------------------------------------------------------
 
-    def section(self, key: str) -> Any:
-        from specbook.views import SectionView
-
+    def section(self, key: str) -> SectionView:
         return SectionView(self, key)
 
-    def readiness(self) -> Any:
-        from specbook.views import ReadinessView
-
+    def readiness(self) -> ReadinessView:
         return ReadinessView(self)
 
-    def title(self) -> Any:
-        from specbook.views import TitleView
-
+    def title(self) -> TitleView:
         return TitleView(self)
 
 
@@ -276,3 +258,7 @@ def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook | Miss
     if not spec_path.exists() and not spec_path.is_symlink():
         return MissingWorkbook(spec_path)
     return Workbook(path)
+
+
+if TYPE_CHECKING:  # a Workbook is the session forms and views work with
+    _session: Session = Workbook()

@@ -22,10 +22,10 @@ from specbook.model import Goal, Project, Spec, make_table
 
 def notebook_of(spec: Spec) -> nbformat.NotebookNode:
     report = check(spec)
-    views = [render.title_html(spec, report), render.readiness_html(report),
-             *(render.section_html(spec, s.key, report) for s in SECTIONS[1:])]
+    views = [render.title_bundle(spec, report), render.readiness_bundle(report),
+             *(render.section_bundle(spec, s.key, report) for s in SECTIONS[1:])]
     widget = {"application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2}}
-    cells = [new_code_cell("wb.view()", outputs=[new_output("display_data", data={"text/html": v, **widget})])
+    cells = [new_code_cell("wb.view()", outputs=[new_output("display_data", data={**v, **widget})])
              for v in views]
     return new_notebook(cells=cells)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as W
@@ -13,10 +14,10 @@ import pytest
 from traitlets import TraitError
 from workbook_support import PARTIAL_RU, generate_spec, make_workbook, on_disk, words
 
-from specbook import check, lang, save
+from specbook import check, edits, lang, save
 from specbook.checks import describe_location
 from specbook.definitions import SCALARS, SECTIONS, TABLES
-from specbook.forms import build_readiness, build_section, build_title, edits, readiness_panel, section_form
+from specbook.forms import build_readiness, build_section, build_title, readiness_panel, section_form
 from specbook.model import Figures, flow_figures, location
 from specbook.workbook import Workbook
 
@@ -147,7 +148,7 @@ def test_renaming_a_system_updates_every_reference(wb: Workbook) -> None:
 
 
 def save_mark(wb: Workbook, where: str, who: str) -> None:
-    from specbook.forms import edits
+    from specbook import edits
 
     edits.mark(wb.spec, where, who)
     wb.changed("open_points")
@@ -384,6 +385,19 @@ def test_bad_numbers_are_shown_beside_the_field_and_not_saved(wb: Workbook, colu
     assert records(on_disk(wb), "flows")[0][column] == 45
 
 
+def test_a_number_the_file_would_refuse_is_refused_by_the_form(wb: Workbook) -> None:
+    """The form and the file read numbers with one converter: what the form saves, the file loads again."""
+    flows = section_form(wb, "flows")
+    before = wb.path.read_bytes()
+    bound = flows.details.fields["volume_per_day"]
+    bound.input.value = "99999999999"
+    assert bound.message.text == lang.text("en", "forms.errors.too_big", value="99999999999", limit=1_000_000_000)
+    assert wb.path.read_bytes() == before
+    bound.input.value = "1 000 000 000"  # the largest allowed, grouped as people write it
+    assert bound.message.text == ""
+    assert records(on_disk(wb), "flows")[0]["volume_per_day"] == 1_000_000_000
+
+
 def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -> None:
     save_mark(wb, "flows[Payments to CRM].stuck_after_minutes", "Finance director")
     flows = section_form(wb, "flows")
@@ -399,6 +413,15 @@ def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -
     assert flows.picker.rename.message.text == lang.text("en", "forms.errors.duplicate", value="Orders to CRM")
     flows.picker.remove_button.click()
     assert "cannot be removed" in flows.picker.message.text
+
+
+def test_a_mark_on_a_flow_whose_name_holds_a_slash_follows_its_rename(wb: Workbook) -> None:
+    flows = section_form(wb, "flows")
+    flows.picker.dropdown.value = "Payments to CRM"
+    flows.picker.rename.input.value = "Card/payments"
+    save_mark(wb, location("flows", ("Card/payments",), "trigger"), "Finance director")
+    flows.picker.rename.input.value = "Payments into CRM"
+    assert records(on_disk(wb), "open_points")[0]["location"] == "flows[Payments into CRM].trigger"
 
 
 def test_success_and_runbook_grids(wb: Workbook) -> None:
@@ -649,3 +672,40 @@ def test_locations_in_words_and_the_cost_of_a_frequency() -> None:
     assert flow_figures("event", None) == Figures("event", None, None, 0)
     assert flow_figures("on_demand", 5) == Figures("on_demand", None, None, None)
     assert flow_figures("", 5) is None
+
+
+# --------------------------------------------------------------------------- a column added to the definitions
+
+
+@pytest.fixture
+def with_region(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The systems table of the definitions with one more column, «region», and its two labels: the only
+    edits a new column needs."""
+    from specbook.definitions import TABLE, Column
+
+    table = TABLE["systems"]
+    columns = table.columns
+    object.__setattr__(table, "columns", (*columns, Column("region", width=12)))
+    table.__dict__.pop("file_columns", None)
+    for language, label in (("en", "Region"), ("ru", "Регион")):
+        monkeypatch.setitem(lang.table(language)["columns"]["systems"], "region",
+                            {"label": label, "help": label})
+    yield
+    object.__setattr__(table, "columns", columns)
+    table.__dict__.pop("file_columns", None)
+
+
+@pytest.mark.usefixtures("with_region")
+def test_a_column_added_to_the_definitions_reaches_form_file_schema_and_handout(wb: Workbook) -> None:
+    from specbook import dumps, render
+    from specbook.schema import json_schema
+
+    form = section_form(wb, "systems")
+    assert "Region" in list(form.systems.grid.data.columns)
+    assert form.systems.grid.set_cell_value_by_index(form.systems.label("region"), 1, "Europe/West")
+    disk = on_disk(wb)
+    assert records(disk, "systems")[1]["region"] == "Europe/West"  # the file holds it, and reads it back
+    assert "region: Europe/West" in dumps(disk)
+    assert "region" in json_schema()["properties"]["systems"]["items"]["properties"]
+    html = render.section_html(disk, "systems", check(disk))
+    assert "<th>Region</th>" in html and "<td>Europe/West</td>" in html

@@ -4,6 +4,7 @@ run under nbval against real specs."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -277,3 +278,19 @@ def test_the_template_runs_under_nbval_with_no_spec_beside_it() -> None:
     cells = len(json.loads(TEMPLATE.read_text(encoding="utf-8"))["cells"])
     assert f"{cells} passed" in result.stdout
     assert sorted(p.name for p in folder.iterdir()) == before  # no spec made behind the user's back
+
+
+def test_forms_and_views_do_not_import_the_workbook() -> None:
+    """Forms and views depend on the session protocol, not on the workbook module, so there is no cycle
+    workbook → views → forms → workbook; and none of the three hides an import of another inside a
+    function."""
+    package = ROOT / "specbook"
+    layer = {"specbook.workbook", "specbook.views", "specbook.forms"}
+    for path in [package / "workbook.py", package / "views.py", *sorted((package / "forms").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (path.parent.name == "forms" or path.name == "views.py"):
+                assert node.module != "specbook.workbook", f"{path.name} imports the workbook"
+            if isinstance(node, ast.FunctionDef):
+                hidden = [i.module for i in ast.walk(node) if isinstance(i, ast.ImportFrom) and i.module in layer]
+                assert hidden == [], f"{path.name}: {node.name} imports {hidden} inside a function"

@@ -2,8 +2,9 @@
 
 Each code cell contributes its displayed results, the best static form of each (the views' ``text/html``
 first; a widget view is never used); streams and errors are dropped. The analyst's markdown cells stay
-where they stand, rendered safely. The table of contents is made from the section titles the views
-emitted (see :mod:`specbook.render`) and placed before the first section.
+where they stand, rendered safely. The language, the title and the table of contents come from the
+structured data the views display beside their HTML (:data:`specbook.markup.VIEW_MIME`); the contents go
+before the first section.
 """
 
 from __future__ import annotations
@@ -12,23 +13,17 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html import escape, unescape
 from importlib import resources
 from typing import Any
 
 from specbook import lang
 from specbook.export.markdown import markdown_html
+from specbook.markup import VIEW_MIME, esc
 
 # Cells carrying one of these tags are left out of the handout (the first is nbconvert's convention).
 SKIP_TAGS = frozenset({"remove_cell", "specbook-skip"})
 SKIP_OUTPUT_TAGS = frozenset({"remove_output"})
 
-_COVER = re.compile(r'<header class="sb-cover" lang="([a-z]{2,3})">')
-# user text inside is escaped, so the first "</h1>" ends it; <wbr> and <br> breaks are dropped for the title
-_PROJECT = re.compile(r'<h1 class="sb-project">(.*?)</h1>', re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_LANG = re.compile(r'<section class="sb-section sb-section-[a-z_]+" lang="([a-z]{2,3})">')
-_HEADING = re.compile(r'<h2 class="sb-h2" id="(sb-[a-z_]+)">([^<]*)</h2>')
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 
 
@@ -62,7 +57,7 @@ def output_html(output: Mapping[str, Any]) -> str:
             encoded = re.sub(r"[^A-Za-z0-9+/=]", "", _text(data[mime]))
             return f'<img class="sb-image" alt="" src="data:{mime};base64,{encoded}">'
     if "text/plain" in data:
-        return f'<pre class="sb-plain">{escape(_text(data["text/plain"]))}</pre>'
+        return f'<pre class="sb-plain">{esc(_text(data["text/plain"]), breaks=False)}</pre>'
     return ""
 
 
@@ -70,7 +65,8 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _cell_blocks(cell: Mapping[str, Any]) -> list[str]:
+def _cell_blocks(cell: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The blocks of one cell, each with the view data of the output it came from (empty if none)."""
     tags = set(cell.get("metadata", {}).get("tags", []))
     if tags & SKIP_TAGS:
         return []
@@ -78,16 +74,22 @@ def _cell_blocks(cell: Mapping[str, Any]) -> list[str]:
         source = _text(cell.get("source", ""))
         if not source.strip():
             return []
-        return [f'<div class="sb-note">{markdown_html(source, cell.get("attachments") or {})}</div>']
+        return [(f'<div class="sb-note">{markdown_html(source, cell.get("attachments") or {})}</div>', {})]
     if cell.get("cell_type") != "code" or tags & SKIP_OUTPUT_TAGS:
         return []
-    return [html for html in (output_html(o) for o in cell.get("outputs", [])) if html]
+    out = []
+    for output in cell.get("outputs", []):
+        html = output_html(output)
+        if html:
+            view = output.get("data", {}).get(VIEW_MIME) if output.get("output_type") != "stream" else None
+            out.append((html, view if isinstance(view, Mapping) else {}))
+    return out
 
 
 def contents_html(language: str, headings: list[tuple[str, str]]) -> str:
-    """The table of contents: one link per section title (titles are already HTML-escaped)."""
-    items = "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in headings)
-    heading = escape(lang.text(language, "handout.contents"))
+    """The table of contents: one link per ``(anchor, title)`` of a section (titles as plain text)."""
+    items = "".join(f'<li><a href="#{esc(anchor)}">{esc(title)}</a></li>' for anchor, title in headings)
+    heading = esc(lang.text(language, "handout.contents"))
     return f'<nav class="sb-toc" lang="{language}"><h2 class="sb-toc-h">{heading}</h2><ol>{items}</ol></nav>'
 
 
@@ -109,16 +111,22 @@ def stylesheet() -> str:
 
 def build(nb: Mapping[str, Any], fallback_title: str = "") -> Handout:
     """The handout parts of an executed workbook ``nb`` (a notebook dict or NotebookNode)."""
-    blocks: list[str] = []
+    parts: list[tuple[str, Mapping[str, Any]]] = []
     for cell in nb.get("cells", []):
-        blocks.extend(_cell_blocks(cell))
-    joined = "".join(blocks)
-    cover = _COVER.search(joined) or _LANG.search(joined)
-    language = cover.group(1) if cover and cover.group(1) in lang.LANGUAGES else lang.DEFAULT_LANGUAGE
-    project = _PROJECT.search(joined)
-    title = unescape(_TAG.sub("", project.group(1))) if project else fallback_title
-    headings = list(dict.fromkeys(_HEADING.findall(joined)))
-    if headings:
-        first = next(i for i, b in enumerate(blocks) if _HEADING.search(b))
-        blocks.insert(first, contents_html(language, headings))
+        parts.extend(_cell_blocks(cell))
+    views = [v for _, v in parts if v]
+    cover = next((v for v in views if v.get("view") == "title"), None)
+    language = str((cover or (views[0] if views else {})).get("language", ""))
+    if language not in lang.LANGUAGES:
+        language = lang.DEFAULT_LANGUAGE
+    title = str(cover.get("title") or fallback_title) if cover else fallback_title
+    headings: dict[str, str] = {}
+    first: int | None = None
+    for i, (_, view) in enumerate(parts):
+        if view.get("view") == "section" and isinstance(view.get("anchor"), str):
+            headings.setdefault(str(view["anchor"]), str(view.get("heading", "")))
+            first = i if first is None else first
+    blocks = [html for html, _ in parts]
+    if first is not None:
+        blocks.insert(first, contents_html(language, list(headings.items())))
     return Handout(language, title, blocks, stylesheet() + page_css(language))

@@ -19,13 +19,12 @@ import ipywidgets as W
 import pandas as pd
 from ipydatagrid import DataGrid
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.checks import describe_location
 from specbook.definitions import TABLE
-from specbook.forms import edits
 from specbook.forms.widgets import MUTED_STYLE, Form, Message, esc
 from specbook.model import Spec
-from specbook.workbook import Workbook
+from specbook.session import Session
 
 ROW_HEIGHT = 24
 HEADER_HEIGHT = 30
@@ -148,7 +147,7 @@ class GridEditor(Form):
     """An editable grid over a :class:`Source`, a drop-down list for a selected cell whose answer is a choice,
     and a message line for refused edits."""
 
-    def __init__(self, wb: Workbook, source: Source, *, max_rows: int = 12) -> None:
+    def __init__(self, wb: Session, source: Source, *, max_rows: int = 12) -> None:
         super().__init__(wb)
         self.source = source
         self.depends = source.depends
@@ -339,7 +338,7 @@ class GridEditor(Form):
 class RowTools(Form):
     """Add, remove and reorder rows of a :class:`TableSource` grid."""
 
-    def __init__(self, wb: Workbook, editor: GridEditor, *, add: str | None = "name",
+    def __init__(self, wb: Session, editor: GridEditor, *, add: str | None = "name",
                  parent: Callable[[], Mapping[str, str] | None] | None = None, move: bool = False) -> None:
         super().__init__(wb)
         source = editor.source

@@ -11,14 +11,14 @@ import ipywidgets as W
 from specbook import lang
 from specbook.definitions import SECTIONS
 from specbook.forms.widgets import ERROR_STYLE, MUTED_STYLE, Banner, Form, esc
-from specbook.workbook import Workbook
+from specbook.session import Session
 
 _SEVERITY_STYLE = {"error": ERROR_STYLE + ";font-weight:bold", "warning": "color:#8a5300;font-weight:bold",
                    "info": MUTED_STYLE}
 
 
 class ReadinessPanel(Form):
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         super().__init__(wb)
         self.banner = Banner(wb)
         self.summary = W.HTML()

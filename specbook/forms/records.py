@@ -8,18 +8,17 @@ from typing import Any
 
 import ipywidgets as W
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.definitions import CHOICES, TABLE
-from specbook.forms import edits
 from specbook.forms.widgets import Bound, Form, Message, labelled, set_options
 from specbook.model import reference_names
-from specbook.workbook import Change, Workbook
+from specbook.session import Change, Session
 
 
 class Picker(Form):
     """Chooses one row of a keyed table by its name; optionally adds, renames and removes rows."""
 
-    def __init__(self, wb: Workbook, table: str, label: str, *, manage: bool = True) -> None:
+    def __init__(self, wb: Session, table: str, label: str, *, manage: bool = True) -> None:
         super().__init__(wb)
         self.table = table
         self.depends = frozenset({table})
@@ -149,7 +148,7 @@ class RecordFields(Form):
     """Labelled inputs for some columns of the chosen row of a table. ``read(column)`` gives the model value;
     ``write(column, value)`` stores a parsed value; ``entity()`` scopes field references."""
 
-    def __init__(self, wb: Workbook, table: str, columns: Sequence[str], *,
+    def __init__(self, wb: Session, table: str, columns: Sequence[str], *,
                  read: Callable[[str], Any], write: Callable[[str, Any], None],
                  enabled: Callable[[], bool], entity: Callable[[], str] = lambda: "",
                  multiline: Sequence[str] = (), depends: Sequence[str] = ()) -> None:

@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 import ipywidgets as W
 import pandas as pd
 
-from specbook import lang
+from specbook import edits, lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook.forms import edits
 from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
@@ -36,7 +35,7 @@ from specbook.forms.widgets import (
     set_options,
 )
 from specbook.model import flow_figures, location
-from specbook.workbook import Workbook
+from specbook.session import Session
 
 
 class SectionForm(Form):
@@ -44,7 +43,7 @@ class SectionForm(Form):
 
     key: ClassVar[str]
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         super().__init__(wb)
         self.banner = Banner(wb)
         self.contexts: list[Callable[[], Choices]] = []
@@ -483,7 +482,7 @@ class FlowsForm(SectionForm):
             line = self.text("forms.figures.runs", n=figures.transfers_per_day)
             if figures.records_per_transfer is not None:
                 per = figures.records_per_transfer
-                shown = f"{per:.0f}" if per >= 10 or per == int(per) else f"{per:.1f}"
+                shown = values.format_decimal(per, self.language)
                 line += f" ({self.text('forms.figures.per_run', n=shown)})"
             lines.append(line)
         if figures.staleness_minutes is None:

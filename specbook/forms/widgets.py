@@ -1,25 +1,24 @@
 """Parts every form is built from: the base :class:`Form`, inline messages, labelled fields bound to one
 answer, the banner that offers to reload, a section's heading and findings, and the "to be confirmed" mark.
 
-Callbacks here do two things: change the model through :mod:`specbook.forms.edits` and tell the workbook
-(``Workbook.changed``). Views refresh from the model when the workbook says something changed.
+Callbacks here do two things: change the model through :mod:`specbook.edits` and tell the workbook
+(``Session.changed``). Views refresh from the model when the workbook says something changed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import ipywidgets as W
 
-from specbook import lang
+from specbook import edits, lang
 from specbook.checks import describe_location, location_section
 from specbook.definitions import SECTION
 from specbook.errors import SpecError
-from specbook.forms import edits
-from specbook.workbook import Change, Workbook
+from specbook.markup import esc
+from specbook.session import Change, Session
 
 LABEL_WIDTH = "17em"
 ERROR_STYLE = "color:#b3261e"
@@ -28,17 +27,13 @@ MUTED_STYLE = "color:#5f6368"
 Choices = Sequence[tuple[str, str]]
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 class Form:
     """A view of some answers of one workbook. It refreshes itself when the tables it ``depends`` on
     change; while it sets its own widgets (``quiet``), their callbacks do not write back."""
 
     depends: frozenset[str] = frozenset()
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         self.wb = wb
         self._quiet = 0
         self.widget: W.Widget = W.VBox()
@@ -166,7 +161,7 @@ class Bound:
 class Banner(Form):
     """Says when the spec file changed on disk, and offers to reload it or to keep this version."""
 
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: Session) -> None:
         super().__init__(wb)
         self.note = W.HTML()
         self.reload_button = W.Button(description=self.text("forms.banner.reload"), icon="refresh",
@@ -231,7 +226,7 @@ def note(text: str) -> W.HTML:
 class Findings(Form):
     """What the checks still find open in one section: the same findings as the readiness panel."""
 
-    def __init__(self, wb: Workbook, section: str) -> None:
+    def __init__(self, wb: Session, section: str) -> None:
         super().__init__(wb)
         self.section = section
         self.widget = W.HTML()
@@ -262,7 +257,7 @@ class ConfirmMark(Form):
 
     depends = frozenset({"open_points"})
 
-    def __init__(self, wb: Workbook, section: str, contexts: Sequence[Callable[[], Choices]] = ()) -> None:
+    def __init__(self, wb: Session, section: str, contexts: Sequence[Callable[[], Choices]] = ()) -> None:
         super().__init__(wb)
         self.section = section
         self.contexts = list(contexts)

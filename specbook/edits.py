@@ -10,12 +10,13 @@ language tables (``forms.errors.*``), so the form can say what is wrong in the s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from specbook import lang
+from specbook import lang, values
+from specbook.address import Address
 from specbook.checks import describe_location
 from specbook.definitions import (
     CHILDREN,
@@ -31,8 +32,8 @@ from specbook.model import (
     empty_value,
     location,
     make_table,
-    parse_location,
     reference_names,
+    row_addresses,
     row_key,
     table_records,
 )
@@ -97,21 +98,13 @@ class _Label:
 
 
 def yes_no(language: str) -> tuple[str, str]:
-    return lang.text(language, "forms.yes"), lang.text(language, "forms.no")
+    return values.yes_no(language)
 
 
 def display(language: str, table: str, column: str, value: Any) -> str:
     """The text a form shows for a model value: choice words, yes/no, numbers as digits, lists joined."""
     col = TABLE[table].column(column)
-    if col.kind == "int":
-        return "" if value is None or value is pd.NA else str(int(value))
-    if col.kind == "bool":
-        return yes_no(language)[0 if value else 1]
-    if col.kind == "choice" and col.choices:
-        return lang.choice(language, col.choices, str(value)) if value else ""
-    if col.kind == "list":
-        return ", ".join(str(v) for v in (value or ()))
-    return "" if value is None else str(value)
+    return values.kind(col.kind).display(value, language, choices=col.choices)
 
 
 def options(spec: Spec, table: str, column: str, entity: str = "") -> list[str] | None:
@@ -136,52 +129,37 @@ def parse(spec: Spec, table: str, column: str, text: Any, *, entity: str = "") -
 
 
 def parse_value(spec: Spec, col: Column, text: Any, *, table: str, entity: str = "") -> Any:
-    language = spec.language
-    if col.kind == "list":
-        items = text if isinstance(text, list | tuple) else str(text or "").split(",")
-        values = [str(v).strip() for v in items if str(v).strip()]
-        known = reference_names(spec, col.ref, entity) if col.ref else None
-        for v in values:
-            if known is not None and v not in known:
+    """What ``text`` means in column ``col``, by the column kind's converter, references checked against
+    what is declared."""
+    try:
+        value = values.kind(col.kind).from_text(text, language=spec.language, choices=col.choices)
+    except values.Refused as refused:
+        raise _edit_error(refused, col, table) from None
+    if col.kind == "list" and col.ref:
+        known = reference_names(spec, col.ref, entity)
+        for v in value:
+            if v not in known:
                 raise EditError("not_field", value=v, entity=entity)
-        return list(dict.fromkeys(values))
-    if isinstance(text, bool) and col.kind == "bool":
-        return text
-    raw = "" if text is None else str(text)
-    stripped = raw.strip()
-    if col.kind == "name":
-        if not stripped:
-            raise EditError("empty", label=_Label(table, col.name))
-        return stripped
-    if col.kind == "int":
-        if not stripped:
-            return None
-        digits = stripped.replace(" ", "").replace("\u00a0", "")
-        if digits.isdecimal() and digits.isascii():
-            return int(digits)
-        raise EditError("not_minutes" if col.name.endswith("_minutes") else "not_number", value=stripped)
-    if col.kind == "bool":
-        yes, no = yes_no(language)
-        flag = _match(stripped, {yes: True, no: False, "yes": True, "no": False, "true": True, "false": False})
-        if flag is None and stripped:
-            raise EditError("not_yes_no", value=stripped)
-        return bool(flag)
-    if col.kind == "choice" and col.choices:
-        if not stripped:
-            return ""
-        words = {lang.choice(language, col.choices, v): v for v in CHOICES[col.choices]}
-        value = stripped if stripped in CHOICES[col.choices] else _match(stripped, words)
-        if value is None:
-            raise EditError("not_choice", value=stripped, choices=_Choices(col.choices))
-        return value
-    if col.kind == "ref" and col.ref:
-        if not stripped:
-            return ""
+    elif col.kind == "ref" and not value and not col.optional:
+        raise EditError("empty", label=_Label(table, col.name))
+    elif col.kind == "ref" and col.ref and value:
         names = reference_names(spec, col.ref, entity)
-        if stripped not in names:
-            raise EditError("not_declared", value=stripped, choices=_Choices(names=tuple(dict.fromkeys(names))))
-        return stripped
-    return raw
+        if value not in names:
+            raise EditError("not_declared", value=value, choices=_Choices(names=tuple(dict.fromkeys(names))))
+    return value
+
+
+def _edit_error(refused: values.Refused, col: Column, table: str) -> EditError:
+    shown = refused.details.get("value", "")
+    if refused.reason == "empty":
+        return EditError("empty", label=_Label(table, col.name))
+    if refused.reason == "too_big":
+        return EditError("too_big", value=shown, limit=refused.details["limit"])
+    if refused.reason == "not_int":
+        return EditError("not_minutes" if col.name.endswith("_minutes") else "not_number", value=shown)
+    if refused.reason == "not_bool":
+        return EditError("not_yes_no", value=shown)
+    return EditError("not_choice", value=shown, choices=_Choices(col.choices))
 
 
 def set_scalar(spec: Spec, key: str, text: Any) -> None:
@@ -189,23 +167,11 @@ def set_scalar(spec: Spec, key: str, text: Any) -> None:
     scalar = next((s for s in SCALARS if f"{s.group}.{s.name}" == key), None)
     if scalar is None:
         raise KeyError(f"No answer named {key!r}; answers are: {', '.join(f'{s.group}.{s.name}' for s in SCALARS)}")
-    value = "" if text is None else str(text)
-    if scalar.kind == "choice" and scalar.choices and value:
-        words = {lang.choice(spec.language, scalar.choices, v).lower(): v for v in CHOICES[scalar.choices]}
-        value = value if value in CHOICES[scalar.choices] else words.get(value.strip().lower(), "")
-        if not value:
-            raise EditError("not_choice", value=text, choices=_Choices(scalar.choices))
+    try:
+        value = values.kind(scalar.kind).from_text(text, language=spec.language, choices=scalar.choices)
+    except values.Refused:
+        raise EditError("not_choice", value=text, choices=_Choices(scalar.choices)) from None
     spec.set_scalar(key, value)
-
-
-def _match(typed: str, words: Mapping[str, Any]) -> Any:
-    """The value of the word ``typed`` names: the word itself (any case), else the one word it begins."""
-    lowered = typed.strip().lower()
-    exact = [v for w, v in words.items() if w.lower() == lowered]
-    if exact:
-        return exact[0]
-    starting = {v for w, v in words.items() if lowered and w.lower().startswith(lowered)}
-    return starting.pop() if len(starting) == 1 else None
 
 
 # --------------------------------------------------------------------------- rows
@@ -267,10 +233,31 @@ def set_value(spec: Spec, table: str, row: int, column: str, value: Any) -> None
         record[column] = value
         _check_new_name(spec, t, record, row)
         _rewrite_marks(spec, table, str(old), str(value), "")
+    elif column in t.key or (t.parent is not None and column == t.parent[1]):
+        record = table_records(df)[row]
+        if t.parent is not None and column == t.parent[1]:
+            _check_move(spec, t, record)
+        record[column] = value
+        _check_new_name(spec, t, record, row)
     _assign(spec, table, row, column, value)
 
 
-def _assign(spec: Spec, table: str, row: int, column: str, value: Any) -> None:
+def _check_move(spec: Spec, table: Table, record: Mapping[str, Any]) -> None:
+    """A row that moves to another parent (a field to another entity) leaves its old name behind: refused,
+    like a removal, while anything refers to it there."""
+    kind = _kind_of(table.name)
+    if kind is None or table.parent is None:
+        return
+    places = usages(spec, kind, str(record["name"]), scope=str(record[table.parent[1]]))
+    if places:
+        raise EditError("in_use", name=record["name"], places=_Places(places))
+
+
+def _assign(spec: Spec, table: str, row: int, column: str, value: Any, *, fresh: bool = False) -> None:
+    # Tables are replaced, never changed in place, so that a Change can keep the frames it replaced
+    # (``fresh``: the caller has already put a copy of its own in place).
+    if not fresh:
+        spec[table] = spec[table].copy()
     df = spec[table]
     kind = TABLE[table].column(column).kind
     if kind == "list":
@@ -337,15 +324,18 @@ def rename(spec: Spec, kind: str, old: str, new: str, *, scope: str = "") -> Non
         taken = _own_rows(spec, kind, new, scope)[2]
         if taken:
             raise EditError("duplicate", value=new)
-    for t, i, col in list(_referring_cells(spec, kind, old, scope)):
+    cells = list(_referring_cells(spec, kind, old, scope))
+    for t in {table, *(t for t, _, _ in cells)}:
+        spec[t] = spec[t].copy()
+    for t, i, col in cells:
         df = spec[t]
         if TABLE[t].column(col).kind == "list":
             cell = [new if v == old else v for v in df[col].tolist()[i]]
-            _assign(spec, t, i, col, cell)
+            _assign(spec, t, i, col, cell, fresh=True)
         else:
-            _assign(spec, t, i, col, new)
+            _assign(spec, t, i, col, new, fresh=True)
     for i in rows:
-        _assign(spec, table, i, column, new)
+        _assign(spec, table, i, column, new, fresh=True)
     _rewrite_marks(spec, kind, old, new, scope)
 
 
@@ -362,18 +352,13 @@ def usages(spec: Spec, kind: str, name: str, *, scope: str = "") -> list[str]:
 
 def _cell_location(spec: Spec, table: str, row: int, column: str) -> str:
     t = TABLE[table]
-    record = table_records(spec[table])[row]
+    records = table_records(spec[table])
+    record = records[row]
     if table == "ownership":
         return location(table, tuple(k for k in (record["entity"], record["field"]) if k))
     if table == "statuses":
         return location(table, (record["entity"], record["status"]))
-    if t.key:
-        return location(table, row_key(t, record), column)
-    if t.parent:
-        link = t.parent[1]
-        number = sum(1 for r in table_records(spec[table])[:row] if r[link] == record[link]) + 1
-        return location(table, (record[link], number), column)
-    return location(table, (row + 1,), column)
+    return location(table, row_addresses(t, records)[row], column)
 
 
 def remove_row(spec: Spec, table: str, row: int) -> None:
@@ -529,36 +514,40 @@ def _key_identities(table: Table) -> list[tuple[str | None, int | None]]:
     return out
 
 
-def _mentions(where: str, kind: str, name: str, scope: str) -> tuple[str, str, str | None, list[str], int] | None:
-    parsed = parse_location(where)
-    if parsed is None or parsed[0] not in TABLE:
-        return None
-    head, key, column = parsed
-    parts = key.split("/") if key else []
-    for i, (what, entity_at) in enumerate(_key_identities(TABLE[head])):
+def _mentions(where: str, kind: str, name: str, scope: str) -> list[int]:
+    """The key parts of the address ``where`` that name ``name`` (of entity ``scope``, for scoped kinds)."""
+    address = Address.parse(where)
+    if address is None or address.table not in TABLE:
+        return []
+    parts = address.key
+    hits = []
+    for i, (what, entity_at) in enumerate(_key_identities(TABLE[address.table])):
         if i >= len(parts) or not _ref_matches(what, kind) or parts[i] != name:
             continue
         if entity_at is not None and (entity_at >= len(parts) or parts[entity_at] != scope):
             continue
-        return head, key, column, parts, i
-    return None
+        hits.append(i)
+    return hits
 
 
 def _rewrite_marks(spec: Spec, kind: str, old: str, new: str, scope: str) -> None:
     df = spec["open_points"]
+    fresh = False
     for i, where in enumerate(df["location"].tolist()):
-        hit = _mentions(where, kind, old, scope)
-        while hit is not None:
-            head, _key, column, parts, at = hit
-            parts[at] = new
-            where = location(head, parts, column)
-            hit = _mentions(where, kind, old, scope)
-        _assign(spec, "open_points", i, "location", where)
+        hits = _mentions(where, kind, old, scope)
+        if not hits:
+            continue
+        address = Address.parse(where)
+        assert address is not None
+        for at in hits:
+            address = address.with_part(at, new)
+        _assign(spec, "open_points", i, "location", str(address), fresh=fresh)
+        fresh = True
 
 
 def _drop_marks(spec: Spec, kind: str, name: str, scope: str) -> None:
     rows = table_records(spec["open_points"])
-    _frame(spec, "open_points", [r for r in rows if _mentions(r["location"], kind, name, scope) is None])
+    _frame(spec, "open_points", [r for r in rows if not _mentions(r["location"], kind, name, scope)])
 
 
 def row_location(spec: Spec, table: str, row: int, column: str | None = None) -> str:
@@ -586,3 +575,213 @@ def find(spec: Spec, table: str, key: Sequence[str]) -> int | None:
     df, wanted = spec[table], tuple(key)
     keys = zip(*(df[k].tolist() for k in TABLE[table].key), strict=True)  # only the key columns, not every row
     return next((i for i, k in enumerate(keys) if tuple(map(str, k)) == wanted), None)
+
+
+# --------------------------------------------------------------------------- edits that can be undone
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """What one edit did to a spec: the tables and answers it changed, before and after. :meth:`undo` puts
+    the spec back as it was before the edit, :meth:`redo` as it was after; :attr:`tables` says which tables a
+    view has to redraw (``"project"``/``"goal"`` stand for those answers)."""
+
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(self.after)
+
+    def __bool__(self) -> bool:
+        return bool(self.after)
+
+    def undo(self, spec: Spec) -> None:
+        _restore(spec, self.before)
+
+    def redo(self, spec: Spec) -> None:
+        _restore(spec, self.after)
+
+
+_GROUPS = ("project", "goal")
+
+
+def _state(spec: Spec) -> dict[str, Any]:
+    """The tables (the frames themselves: the edits here replace a table, never change it in place) and
+    copies of the project and goal answers."""
+    state: dict[str, Any] = dict(spec.tables)
+    state.update({g: dataclasses.replace(getattr(spec, g)) for g in _GROUPS})
+    return state
+
+
+def _restore(spec: Spec, state: Mapping[str, Any]) -> None:
+    for name, value in state.items():
+        if name in _GROUPS:
+            setattr(spec, name, dataclasses.replace(value))
+        else:
+            spec[name] = value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        return a is b or (bool(a.equals(b)) and list(a.columns) == list(b.columns))
+    return bool(a == b)
+
+
+def recorded(spec: Spec, edit: Callable[[], Any]) -> tuple[Any, Change]:
+    """Run ``edit`` (any of the functions here, bound to its arguments) and return its result with the
+    :class:`Change` it made. A refused edit raises :class:`EditError` and changes nothing. Code that changes
+    a table in place (``df.at[...] = ...``) instead of through this module is not seen by the change."""
+    before = _state(spec)
+    try:
+        result = edit()
+    except EditError:
+        _restore(spec, before)  # an edit refused half-way (a paste, say) leaves nothing behind
+        raise
+    after = _state(spec)
+    changed = [name for name in after if not _same(before[name], after[name])]
+    return result, Change({n: before[n] for n in changed}, {n: after[n] for n in changed})
+
+
+def set_cell(spec: Spec, table: str, row: int, column: str, text: Any) -> Change:
+    """What a person typed into one cell, converted and validated as a form does (:func:`parse`), then
+    written (:func:`set_value`: a renamed row is renamed everywhere). Raises :class:`EditError`."""
+    entity = _row_entity(spec, table, row) if column != "entity" else ""
+    value = parse(spec, table, column, text, entity=entity)
+    return recorded(spec, lambda: set_value(spec, table, row, column, value))[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """One pasted value that was not taken: its place in the pasted block, what was typed and why."""
+
+    row: int  # row of the pasted block, from 0
+    column: str
+    text: str
+    error: EditError
+
+    def message(self, language: str) -> str:
+        return self.error.message(language)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pasted:
+    """The outcome of :func:`paste`: one :class:`Change` for all of it (undone in one step), the positions
+    of the rows written (in the whole table) and every value refused."""
+
+    change: Change
+    rows: tuple[int, ...]
+    refused: tuple[Refusal, ...]
+
+
+def paste(spec: Spec, table: str, columns: Sequence[str], block: Sequence[Sequence[Any]], *, start: int = 0,
+          where: Mapping[str, str] | None = None) -> Pasted:
+    """Write a pasted block of text: row ``i`` of the block goes to row ``start + i`` of the rows that match
+    ``where`` (all rows without it), column ``j`` to ``columns[j]``; rows past the last one are added (with
+    ``where``'s values, e.g. the entity of a fields grid). Each value is converted and validated as if typed
+    into its cell; a refused value is reported and that cell left as it was, a new row whose name is refused
+    is not added. Values beyond ``columns`` are ignored."""
+    t = TABLE[table]
+    for c in columns:
+        t.column(c)  # an unknown column is a programming error, not a refusal
+    refused: list[Refusal] = []
+    written: list[int] = []
+    fixed = dict(where or {})
+
+    def apply() -> None:
+        for i, cells in enumerate(block):
+            typed = dict(zip(columns, cells, strict=False))
+            view = positions(spec, table, fixed)
+            if start + i < len(view):
+                row = view[start + i]
+                for column, text in typed.items():
+                    if column in fixed:
+                        continue
+                    try:
+                        set_value(spec, table, row, column,
+                                  parse(spec, table, column, text, entity=fixed.get("entity")
+                                        or _row_entity(spec, table, row)))
+                    except EditError as error:
+                        refused.append(Refusal(i, column, str(text), error))
+                written.append(row)
+            else:
+                added = _paste_row(spec, t, typed, fixed, i, refused)
+                if added is not None:
+                    written.append(added)
+
+    _, change = recorded(spec, apply)
+    return Pasted(change, tuple(written), tuple(refused))
+
+
+def _paste_row(spec: Spec, t: Table, typed: Mapping[str, Any], fixed: Mapping[str, str], i: int,
+               refused: list[Refusal]) -> int | None:
+    if not any(str(v).strip() for v in typed.values()):
+        return None  # a blank line of the pasted block
+    record: dict[str, Any] = dict(fixed)
+    entity = str(fixed.get("entity", typed.get("entity", "")))
+    ok = True
+    for column, text in typed.items():
+        if column in fixed:
+            continue
+        try:
+            record[column] = parse(spec, t.name, column, text, entity=entity)
+        except EditError as error:
+            refused.append(Refusal(i, column, str(text), error))
+            ok = ok and not (column in t.key and t.column(column).kind == "name")
+    if not ok or not any(str(v).strip() for v in record.values() if not isinstance(v, bool | list)):
+        return None
+    try:
+        return add_row(spec, t.name, record)
+    except EditError as error:
+        name = next((c for c in t.key if t.column(c).kind == "name"), next(iter(typed), ""))
+        refused.append(Refusal(i, name, str(typed.get(name, "")), error))
+        return None
+
+
+class History:
+    """Undo and redo over a spec's edits: :meth:`do` runs an edit and keeps its :class:`Change`, :meth:`undo`
+    and :meth:`redo` step back and forth and return the change they applied (None when there is none).
+    A new edit after an undo drops what could have been redone."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self._done: list[Change] = []
+        self._undone: list[Change] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def keep(self, change: Change) -> Change:
+        """Keep a change already made (by :func:`set_cell` or :func:`paste`) so that it can be undone."""
+        if change:
+            self._done.append(change)
+            del self._done[: -self.limit]
+            self._undone.clear()
+        return change
+
+    def do(self, spec: Spec, edit: Callable[[], Any]) -> Any:
+        """Run ``edit`` (see :func:`recorded`) and keep its change; returns the edit's result."""
+        result, change = recorded(spec, edit)
+        self.keep(change)
+        return result
+
+    def undo(self, spec: Spec) -> Change | None:
+        if not self._done:
+            return None
+        change = self._done.pop()
+        change.undo(spec)
+        self._undone.append(change)
+        return change
+
+    def redo(self, spec: Spec) -> Change | None:
+        if not self._undone:
+            return None
+        change = self._undone.pop()
+        change.redo(spec)
+        self._done.append(change)
+        return change
