@@ -254,8 +254,9 @@ class Sheet(anywidget.AnyWidget):
                                         for col in values))
         if result is not None:
             refused.extend(result.refused)
+        before = len(self.rows)
         self._apply(edit, result)
-        message = self._report(edit, refused, result, note)
+        message = self._report(edit, refused, result, note, before)
         refused_value = None
         if op == "add" and any(r.added == 0 for r in refused) and edit.added:
             refused_value = edit.added[0].get(self.add_column)
@@ -393,7 +394,7 @@ class Sheet(anywidget.AnyWidget):
             if candidate not in taken:
                 return candidate
 
-    def _report(self, edit: Edit, refused: Sequence[Refusal], result: Result | None, note: str) -> str:
+    def _report(self, edit: Edit, refused: Sequence[Refusal], result: Result | None, note: str, before: int) -> str:
         position = {str(r["id"]): n for n, r in enumerate(self.rows, start=1)}
         lines: list[str] = []
         if edit.op == "paste" and edit.size:
@@ -401,7 +402,7 @@ class Sheet(anywidget.AnyWidget):
             key = "grid.paste_refused" if refused else "grid.paste_report"
             lines.append(lang.text(self.language, key, accepted=accepted, total=edit.size, refused=len(refused)))
         for r in refused:
-            where = position.get(r.row, "?") if r.row is not None else len(position) + 1 + (r.added or 0)
+            where = position.get(r.row, "?") if r.row is not None else before + 1 + (r.added or 0)
             if edit.op == "add":
                 lines.append(r.message)
             else:
