@@ -190,6 +190,7 @@ function render({ model, el }) {
     { label: t("redo"), action: () => undo("redo") },
   ];
 
+  const many = (model.get("rows") || []).length > 150;
   const table = new Tabulator(host, {
     data: (model.get("rows") || []).map(rowData),
     index: ROW_ID,
@@ -199,9 +200,11 @@ function render({ model, el }) {
     responsiveLayoutCollapseStartOpen: true,
     placeholder: t("empty"),
     rowContextMenu: rowMenu,
-    height: false,
-    maxHeight: model.get("max_height") || "70vh",
-    renderVertical: "virtual",
+    // Tabulator's virtual renderer under a maximum height can loop forever as wrapped rows grow; a short
+    // table renders every row and grows up to the maximum, a long one has a fixed height and renders lazily.
+    ...(many
+      ? { height: model.get("max_height") || "70vh", renderVertical: "virtual" }
+      : { height: false, maxHeight: model.get("max_height") || "70vh", renderVertical: "basic" }),
     history: false,
     clipboard: false,
     locale: "specbook",
@@ -246,10 +249,11 @@ function render({ model, el }) {
     const rows = model.get("rows") || [];
     const cols = columns();
     const wanted = new Set(rows.map((r) => r.id));
+    const shown = new Map(table.getRows().map((r) => [r.getData()[ROW_ID], r]));
     applying = true;
     try {
-      for (const existing of table.getRows()) {
-        if (!wanted.has(existing.getData()[ROW_ID])) existing.delete();
+      for (const [id, existing] of shown) {
+        if (!wanted.has(id)) existing.delete();
       }
       rows.forEach((r) => {
         const data = rowData(r);
@@ -257,7 +261,7 @@ function render({ model, el }) {
           const key = `${r.id}\u0000${cols[i].name}`;
           if (pending.has(key) && pending.get(key) > acked) delete data[field(i)];
         }
-        const existing = table.getRow(r.id);
+        const existing = shown.get(r.id);
         if (existing) {
           const old = existing.getData();
           const changed = Object.keys(data).some((k) => old[k] !== data[k]);
@@ -289,7 +293,7 @@ function render({ model, el }) {
     const refused = msg.refused || [];
     for (const item of refused) {
       const index = columns().findIndex((c) => c.name === item.column);
-      const row = item.row != null ? table.getRow(item.row) : null;
+      const row = item.row != null ? table.getRows().find((r) => r.getData()[ROW_ID] === item.row) : null;
       if (row && index >= 0) {
         const cellEl = row.getCell(field(index))?.getElement();
         if (cellEl) {
@@ -356,12 +360,17 @@ function render({ model, el }) {
     const inEditor = e.target && host.contains(e.target) && /^(INPUT|TEXTAREA)$/.test(e.target.tagName);
     if (!text || (inEditor && !/[\t\n]/.test(text.replace(/\r?\n$/, "")))) return;
     e.preventDefault();
+    let cellEl = null;
     if (inEditor) {
       const cell = table.modules.edit?.currentCell;
-      if (cell) cell.getComponent().cancelEdit();
+      if (cell) {
+        cellEl = cell.getElement();
+        cell.getComponent().cancelEdit();
+      }
     }
     commit();
     send({ op: "paste", anchor, block: parseBlock(text) });
+    if (cellEl) cellEl.focus({ preventScroll: true });
   });
 
   // A click anywhere outside this grid, the window losing focus, the page hiding: commit first.
