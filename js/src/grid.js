@@ -86,7 +86,7 @@ function render({ model, el }) {
   el.classList.add("specbook-grid");
   const host = document.createElement("div");
   host.className = "specbook-grid-table";
-  host.setAttribute("role", "group");
+  host.tabIndex = -1;
   const status = document.createElement("div");
   status.className = "specbook-grid-status";
   status.setAttribute("role", "status");
@@ -360,22 +360,23 @@ function render({ model, el }) {
     const inEditor = e.target && host.contains(e.target) && /^(INPUT|TEXTAREA)$/.test(e.target.tagName);
     if (!text || (inEditor && !/[\t\n]/.test(text.replace(/\r?\n$/, "")))) return;
     e.preventDefault();
-    let cellEl = null;
     if (inEditor) {
       const cell = table.modules.edit?.currentCell;
-      if (cell) {
-        cellEl = cell.getElement();
-        cell.getComponent().cancelEdit();
-      }
+      if (cell) cell.getComponent().cancelEdit();
     }
     commit();
     send({ op: "paste", anchor, block: parseBlock(text) });
-    if (cellEl) cellEl.focus({ preventScroll: true });
+    // keep the keyboard in this grid (Ctrl+Z next) without opening a cell's editor again
+    host.focus({ preventScroll: true });
   });
 
   // A click anywhere outside this grid, the window losing focus, the page hiding: commit first.
   const outside = (e) => {
-    if (!host.contains(e.target)) commit();
+    const target = e.target;
+    if (host.contains(target)) return;
+    // the pick list of an open cell floats outside the table: choosing from it is part of the edit
+    if (target instanceof Element && target.closest(".tabulator-edit-list, .tabulator-popup-container")) return;
+    commit();
   };
   const leaving = () => commit();
   const hidden = () => {
