@@ -1,22 +1,38 @@
 """Customer mode: the same workbook, served code-free by Voila on this machine.
 
 ``serve(folder)`` runs the folder's ``workbook.ipynb`` (or the packaged template, pointed at the folder's
-spec) in Voila on 127.0.0.1 and prints the address to open. What the customer enters goes through the same
-forms into the same ``spec.yaml``; Voila shows the forms only — no code, no file, no column identifiers.
+spec) in Voila on 127.0.0.1 and prints the address to open once the page answers. What the customer enters
+goes through the same forms into the same ``spec.yaml``; Voila shows the forms only — no code, no file, no
+column identifiers.
+
+Bounded and private: the address carries a secret token (a request without it gets no page), only the
+host names of this machine are accepted (a foreign ``Host`` header, as in DNS rebinding, gets no page),
+a page's kernel is shut down when the page closes (its shutdown call carries the ``_xsrf`` cookie the
+page is given) and a kernel left without a page is culled after ``idle_timeout`` seconds.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from specbook.scaffold import WORKBOOK_FILE, template_path
 from specbook.storage import load, resolve
 from specbook.workbook import SPEC_ENV
 
 HOST = "127.0.0.1"
+HOST_NAMES = ("localhost",)  # besides loopback addresses, which are always accepted
 DEFAULT_PORT = 8866
+IDLE_TIMEOUT = 300  # seconds a kernel may stay without a page before it is culled
+CULL_INTERVAL = 30  # seconds between looks for such kernels
+READY_TIMEOUT = 600  # seconds to wait for the first page before saying the address anyway
 
 
 class PortInUseError(OSError):
@@ -68,15 +84,62 @@ def voila_argv(folder: str | os.PathLike[str], port: int) -> list[str]:
     ]
 
 
-def serve(folder: str | os.PathLike[str], port: int | None = None) -> int:
-    """Serve the workbook of ``folder`` until interrupted; prints its URL first. Returns an exit code."""
+def url(port: int, token: str) -> str:
+    """The address the customer opens."""
+    return f"http://{HOST}:{port}/?token={token}"
+
+
+def voila_config(token: str, idle_timeout: int = IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> Any:
+    """Voila's settings for customer mode: the token, the accepted host names, kernels that end with the page."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.Voila.token = token
+    # Voila itself allows any Host; the server's own check (loopback or a listed name) is turned back on.
+    config.Voila.tornado_settings = {"allow_remote_access": False, "local_hostnames": list(HOST_NAMES)}
+    config.VoilaConfiguration.prelaunch_hook = give_xsrf_cookie
+    config.MappingKernelManager.cull_idle_timeout = idle_timeout
+    config.MappingKernelManager.cull_interval = cull_interval
+    config.MappingKernelManager.cull_connected = False  # a page still open keeps its kernel
+    config.MappingKernelManager.cull_busy = False
+    return config
+
+
+def give_xsrf_cookie(handler: Any, notebook: Any = None, cwd: str = "") -> None:
+    """Before the page's kernel starts: give the page the ``_xsrf`` cookie its shutdown call on closing sends
+    (Voila's page reads it from the cookie, which nothing else sets, so the call was refused)."""
+    _ = handler.xsrf_token  # reading it sets the cookie on this response
+
+
+def _answers(address: str) -> bool:
+    try:
+        with urllib.request.urlopen(address, timeout=30) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def _announce_when_ready(address: str, timeout: float = READY_TIMEOUT) -> None:
+    """Print ``address`` once the page answers there (or, failing that, after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not _answers(address):
+        time.sleep(0.5)
+    print(address, flush=True)
+
+
+def serve(folder: str | os.PathLike[str], port: int | None = None, *, idle_timeout: int = IDLE_TIMEOUT,
+          cull_interval: int = CULL_INTERVAL) -> int:
+    """Serve the workbook of ``folder`` until interrupted; prints its URL once the page answers."""
     spec_path = resolve(folder)
     load(spec_path)  # a missing or broken spec is reported here, in words, before anything starts
     port = choose_port(port)
+    token = secrets.token_urlsafe(24)
     # The kernel Voila starts opens this spec whatever folder the notebook is in.
     os.environ[SPEC_ENV] = str(spec_path.resolve())
-    print(f"http://{HOST}:{port}/", flush=True)
     from voila.app import Voila
 
-    Voila.launch_instance(argv=voila_argv(spec_path.parent, port))
+    address = url(port, token)
+    threading.Thread(target=_announce_when_ready, args=(address,), daemon=True).start()
+    Voila.launch_instance(argv=voila_argv(spec_path.parent, port),
+                          config=voila_config(token, idle_timeout, cull_interval))
     return 0

@@ -1,0 +1,425 @@
+// specbook's spreadsheet grid: an anywidget front end over Tabulator.
+//
+// The kernel owns the rows. Every change a person makes leaves this file as one custom message
+// ({op, seq, ...}) sent at once, in the order it was made; the kernel answers each with a result naming
+// the refused cells, which revert. Before any later action (Add, undo, a paste, a click anywhere else,
+// leaving the page) the open cell editor is committed first, so its value is sent before that action.
+import { TabulatorFull as Tabulator } from "tabulator-tables";
+import "tabulator-tables/dist/css/tabulator_simple.min.css";
+import "./grid.css";
+
+const ROW_ID = "__id";
+let nextView = 0;
+
+function field(index) {
+  return `c${index}`;
+}
+
+// Tab-separated text as spreadsheets put it on the clipboard: quoted fields may hold tabs, newlines and
+// doubled quotes; a trailing newline ends the last row rather than starting an empty one.
+export function parseBlock(text) {
+  const rows = [];
+  let row = [];
+  let cell = "";
+  let quoted = false;
+  let i = 0;
+  const s = text.replace(/\r\n?/g, "\n");
+  while (i < s.length) {
+    const ch = s[i];
+    if (quoted) {
+      if (ch === '"' && s[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        quoted = false;
+        i += 1;
+        continue;
+      }
+      cell += ch;
+      i += 1;
+      continue;
+    }
+    if (ch === '"' && cell === "") {
+      quoted = true;
+    } else if (ch === "\t") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else {
+      cell += ch;
+    }
+    i += 1;
+  }
+  if (cell !== "" || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function textNode(value, wrap) {
+  const span = document.createElement("span");
+  span.className = wrap ? "specbook-grid-text specbook-grid-wrap" : "specbook-grid-text";
+  span.textContent = value == null ? "" : String(value);
+  return span;
+}
+
+function render({ model, el }) {
+  const view = `v${Date.now().toString(36)}${(nextView++).toString(36)}`;
+  let seq = 0;
+  let acked = 0;
+  const pending = new Map(); // "row\u0000column" -> seq of the last local change not yet answered
+  let anchor = null; // {row, column}: where a paste lands
+  let applying = false; // rows being written from the kernel: not a person's edit
+
+  const texts = () => model.get("texts") || {};
+  const t = (key, fallback = "") => texts()[key] ?? fallback;
+  const columns = () => model.get("columns") || [];
+  const readOnly = () => Boolean(model.get("read_only"));
+
+  el.classList.add("specbook-grid");
+  const host = document.createElement("div");
+  host.className = "specbook-grid-table";
+  host.tabIndex = -1;
+  const status = document.createElement("div");
+  status.className = "specbook-grid-status";
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+
+  const addBox = document.createElement("div");
+  addBox.className = "specbook-grid-add";
+  const addLabel = document.createElement("label");
+  const addInput = document.createElement("input");
+  addInput.type = "text";
+  addInput.id = `specbook-grid-add-${view}`;
+  addLabel.htmlFor = addInput.id;
+  const addButton = document.createElement("button");
+  addButton.type = "button";
+  addButton.className = "specbook-grid-add-button";
+  addBox.append(addLabel, addInput, addButton);
+  el.append(host, addBox, status);
+
+  function send(message) {
+    seq += 1;
+    model.send({ ...message, seq, view });
+    return seq;
+  }
+
+  // Commit the open editor of this grid, if any: its value goes out before whatever comes next.
+  function commit() {
+    const active = document.activeElement;
+    if (active && host.contains(active) && typeof active.blur === "function") {
+      active.blur();
+    }
+  }
+
+  function say(message) {
+    status.textContent = message || "";
+  }
+
+  function rowData(row) {
+    const data = { [ROW_ID]: row.id };
+    row.cells.forEach((value, index) => {
+      data[field(index)] = value;
+    });
+    return data;
+  }
+
+  function columnDefs() {
+    const cols = columns();
+    return cols.map((col, index) => {
+      const labels = new Map((col.choices || []).map(([value, label]) => [value, label]));
+      const def = {
+        title: col.label,
+        field: field(index),
+        headerSort: false,
+        headerMenu: headerMenu,
+        widthGrow: col.width || 1,
+        minWidth: col.kind === "choice" ? 110 : 90,
+        responsive: col.secondary ? 2 : 0,
+        variableHeight: true,
+        formatter: (cell) => {
+          const value = cell.getValue();
+          return textNode(labels.has(value) ? labels.get(value) : value, col.wrap !== false);
+        },
+        editable: () => !readOnly(),
+        headerTooltip: col.help || col.label,
+      };
+      if (col.kind === "choice") {
+        def.editor = "list";
+        def.editorParams = {
+          values: (col.choices || []).map(([value, label]) => ({ value, label })),
+          autocomplete: true,
+          freetext: false,
+          allowEmpty: true,
+          listOnEmpty: true,
+          clearable: false,
+          emptyValue: "",
+          placeholderEmpty: t("no_match"),
+          placeholderLoading: t("loading"),
+          elementAttributes: { "aria-label": col.label },
+        };
+      } else if (col.kind === "prose") {
+        def.editor = "textarea";
+        def.editorParams = { elementAttributes: { "aria-label": col.label }, shiftEnterSubmit: true };
+      } else {
+        def.editor = "input";
+        def.editorParams = {
+          elementAttributes: { "aria-label": col.label },
+          ...(col.kind === "number" ? { elementAttributes: { "aria-label": col.label, inputmode: "decimal" } } : {}),
+        };
+      }
+      return def;
+    });
+  }
+
+  const headerMenu = () => [
+    { label: t("sort_ascending"), action: (e, column) => table.setSort(column.getField(), "asc") },
+    { label: t("sort_descending"), action: (e, column) => table.setSort(column.getField(), "desc") },
+    { label: t("sort_clear"), action: () => table.clearSort() },
+  ];
+
+  const rowMenu = () => [
+    { label: t("undo"), action: () => undo("undo") },
+    { label: t("redo"), action: () => undo("redo") },
+  ];
+
+  const many = (model.get("rows") || []).length > 150;
+  const table = new Tabulator(host, {
+    data: (model.get("rows") || []).map(rowData),
+    index: ROW_ID,
+    columns: columnDefs(),
+    layout: "fitColumns",
+    responsiveLayout: "collapse",
+    responsiveLayoutCollapseStartOpen: true,
+    placeholder: t("empty"),
+    rowContextMenu: rowMenu,
+    // Tabulator's virtual renderer under a maximum height can loop forever as wrapped rows grow; a short
+    // table renders every row and grows up to the maximum, a long one has a fixed height and renders lazily.
+    ...(many
+      ? { height: model.get("max_height") || "70vh", renderVertical: "virtual" }
+      : { height: false, maxHeight: model.get("max_height") || "70vh", renderVertical: "basic" }),
+    history: false,
+    clipboard: false,
+    locale: "specbook",
+    langs: {
+      specbook: {
+        data: { loading: t("loading"), error: t("error") },
+        groups: { item: "", items: "" },
+      },
+    },
+  });
+
+  let built = false;
+  table.on("tableBuilt", () => {
+    built = true;
+    el.dataset.ready = "true";
+  });
+
+  table.on("cellClick", (e, cell) => {
+    anchor = { row: cell.getRow().getData()[ROW_ID], column: columnName(cell.getField()) };
+  });
+  table.on("cellEditing", (cell) => {
+    anchor = { row: cell.getRow().getData()[ROW_ID], column: columnName(cell.getField()) };
+  });
+
+  function columnName(f) {
+    const index = Number(String(f).slice(1));
+    return columns()[index]?.name;
+  }
+
+  table.on("cellEdited", (cell) => {
+    if (applying) return;
+    const row = cell.getRow().getData()[ROW_ID];
+    const column = columnName(cell.getField());
+    const value = cell.getValue() == null ? "" : String(cell.getValue());
+    const n = send({ op: "set", row, column, value });
+    pending.set(`${row}\u0000${column}`, n);
+  });
+
+  // Rows from the kernel: update what changed, add and remove rows, keep cells still waiting for an answer.
+  function applyRows() {
+    if (!built) return;
+    const rows = model.get("rows") || [];
+    const cols = columns();
+    const wanted = new Set(rows.map((r) => r.id));
+    const shown = new Map(table.getRows().map((r) => [r.getData()[ROW_ID], r]));
+    applying = true;
+    try {
+      for (const [id, existing] of shown) {
+        if (!wanted.has(id)) existing.delete();
+      }
+      rows.forEach((r) => {
+        const data = rowData(r);
+        for (let i = 0; i < cols.length; i += 1) {
+          const key = `${r.id}\u0000${cols[i].name}`;
+          if (pending.has(key) && pending.get(key) > acked) delete data[field(i)];
+        }
+        const existing = shown.get(r.id);
+        if (existing) {
+          const old = existing.getData();
+          const changed = Object.keys(data).some((k) => old[k] !== data[k]);
+          if (changed) existing.update(data);
+        } else {
+          table.addRow(data, false);
+        }
+      });
+    } finally {
+      applying = false;
+    }
+  }
+
+  function refreshColumns() {
+    if (!built) return;
+    table.setColumns(columnDefs());
+  }
+
+  function onResult(msg) {
+    acked = Math.max(acked, msg.seq || 0);
+    for (const [key, n] of pending) {
+      if (n <= acked) pending.delete(key);
+    }
+    for (const cell of el.querySelectorAll(".specbook-grid-refused")) {
+      cell.classList.remove("specbook-grid-refused");
+      cell.removeAttribute("title");
+    }
+    applyRows();
+    const refused = msg.refused || [];
+    for (const item of refused) {
+      const index = columns().findIndex((c) => c.name === item.column);
+      const row = item.row != null ? table.getRows().find((r) => r.getData()[ROW_ID] === item.row) : null;
+      if (row && index >= 0) {
+        const cellEl = row.getCell(field(index))?.getElement();
+        if (cellEl) {
+          cellEl.classList.add("specbook-grid-refused");
+          cellEl.title = item.message;
+        }
+      }
+    }
+    if (msg.op === "add" && msg.refused_value != null && addInput.value === "") {
+      addInput.value = msg.refused_value;
+    }
+    say(msg.message || "");
+  }
+
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.op === "result") onResult(msg);
+  });
+
+  // The name box and its button travel together: one message holds the click and the typed text.
+  function add() {
+    commit();
+    const value = addInput.value;
+    if (value.trim() === "") {
+      say(t("add_empty"));
+      addInput.focus();
+      return;
+    }
+    addInput.value = "";
+    send({ op: "add", values: { [model.get("add_column") || columns()[0]?.name]: value } });
+    addInput.focus();
+  }
+  addButton.addEventListener("click", add);
+  addInput.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      add();
+    }
+  });
+
+  function undo(op) {
+    commit();
+    send({ op });
+  }
+
+  el.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey)) return;
+    const target = e.target;
+    const inEditor = target && host.contains(target) && /^(INPUT|TEXTAREA)$/.test(target.tagName);
+    if (target === addInput || inEditor) return; // the box's own text undo
+    const key = e.key.toLowerCase();
+    if (key === "z" && !e.shiftKey) {
+      e.preventDefault();
+      undo("undo");
+    } else if ((key === "z" && e.shiftKey) || key === "y") {
+      e.preventDefault();
+      undo("redo");
+    }
+  });
+
+  // A block from a spreadsheet: one message; a single value pasted into an open editor stays the editor's.
+  el.addEventListener("paste", (e) => {
+    if (readOnly() || e.target === addInput) return;
+    const text = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
+    const inEditor = e.target && host.contains(e.target) && /^(INPUT|TEXTAREA)$/.test(e.target.tagName);
+    if (!text || (inEditor && !/[\t\n]/.test(text.replace(/\r?\n$/, "")))) return;
+    e.preventDefault();
+    if (inEditor) {
+      const cell = table.modules.edit?.currentCell;
+      if (cell) cell.getComponent().cancelEdit();
+    }
+    commit();
+    send({ op: "paste", anchor, block: parseBlock(text) });
+    // keep the keyboard in this grid (Ctrl+Z next) without opening a cell's editor again
+    host.focus({ preventScroll: true });
+  });
+
+  // A click anywhere outside this grid, the window losing focus, the page hiding: commit first.
+  const outside = (e) => {
+    const target = e.target;
+    if (host.contains(target)) return;
+    // the pick list of an open cell floats outside the table: choosing from it is part of the edit
+    if (target instanceof Element && target.closest(".tabulator-edit-list, .tabulator-popup-container")) return;
+    commit();
+  };
+  const leaving = () => commit();
+  const hidden = () => {
+    if (document.visibilityState === "hidden") commit();
+  };
+  document.addEventListener("pointerdown", outside, true);
+  document.addEventListener("focusin", outside, true);
+  window.addEventListener("blur", leaving);
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", hidden);
+
+  function applyTexts() {
+    host.setAttribute("aria-label", model.get("label") || "");
+    addLabel.textContent = model.get("add_label") || "";
+    addInput.placeholder = t("add_placeholder");
+    addButton.textContent = model.get("add_button") || "";
+    addBox.hidden = readOnly() || !model.get("add_button");
+  }
+  applyTexts();
+
+  model.on("change:rows", applyRows);
+  model.on("change:columns", refreshColumns);
+  model.on("change:texts", () => {
+    applyTexts();
+    refreshColumns();
+  });
+  model.on("change:label", applyTexts);
+  model.on("change:add_label", applyTexts);
+  model.on("change:add_button", applyTexts);
+  model.on("change:read_only", () => {
+    applyTexts();
+    refreshColumns();
+  });
+
+  return () => {
+    commit();
+    document.removeEventListener("pointerdown", outside, true);
+    document.removeEventListener("focusin", outside, true);
+    window.removeEventListener("blur", leaving);
+    window.removeEventListener("pagehide", leaving);
+    document.removeEventListener("visibilitychange", hidden);
+    table.destroy();
+  };
+}
+
+export default { render };

@@ -1,0 +1,124 @@
+"""Customer mode (``specbook app``): the address is printed once the page answers, it carries a secret token,
+only this machine's host names are served, and page views do not pile up kernels."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT, _clean_env, _free_port, _server, _wait
+
+from specbook.app import HOST, url, voila_argv, voila_config
+from specbook.cli import main
+
+UI_TIMEOUT_MS = 240_000
+VIEWS = 30
+IDLE = 20  # seconds: a kernel left without its page is culled after this in the test server
+
+
+def test_the_address_carries_the_token_and_the_server_checks_hosts() -> None:
+    assert url(8866, "s3cret") == "http://127.0.0.1:8866/?token=s3cret"
+    config = voila_config("s3cret", idle_timeout=60, cull_interval=5)
+    assert config.Voila.token == "s3cret"
+    assert config.Voila.tornado_settings["allow_remote_access"] is False
+    assert config.MappingKernelManager.cull_idle_timeout == 60
+    assert config.MappingKernelManager.cull_connected is False
+    assert f"--Voila.ip={HOST}" in voila_argv(".", 8866)
+
+
+def _kernels(server_pid: int) -> int:
+    """Kernel processes started by the server (its descendants running ipykernel)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            parents[pid] = int(fields[1])
+            commands[pid] = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+
+    def descends(pid: int) -> bool:
+        seen = 0
+        while pid > 1 and seen < 50:
+            if pid == server_pid:
+                return True
+            pid, seen = parents.get(pid, 0), seen + 1
+        return False
+
+    return sum(1 for pid, cmd in commands.items() if "ipykernel" in cmd and descends(pid))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _get(address: str, host: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(address, headers={"Host": host} if host else {})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=120) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_customer_mode_is_private_and_page_views_leave_few_kernels(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path / "acme"
+    assert main(["new", str(folder)]) == 0
+    port = _free_port()
+    log = tmp_path / "app.log"
+    code = (f"from specbook.app import serve; serve({str(folder)!r}, {port}, idle_timeout={IDLE}, "
+            "cull_interval=2)")
+    with _server([sys.executable, "-c", code], tmp_path, _clean_env(), log) as app:
+        printed = re.compile(rf"^http://127\.0\.0\.1:{port}/\?token=([\w-]+)$", re.MULTILINE)
+        _wait(lambda: bool(printed.search(log.read_text(errors="replace"))), START_TIMEOUT,
+              "the address printed by specbook app", app, log)
+        match = printed.search(log.read_text(errors="replace"))
+        assert match is not None
+        address = match.group(0)
+        # printed only once the page answered: the page is there at once
+        status, body = _get(address)
+        assert status == 200 and "<html" in body.lower()
+
+        # no token, a wrong token, a foreign Host: no page, and no kernel started for them
+        before = _kernels(app.pid)
+        for status, body in (_get(f"http://127.0.0.1:{port}/"),
+                             _get(f"http://127.0.0.1:{port}/?token=wrong"),
+                             _get(address, host=f"evil.example:{port}"),
+                             _get(address, host=f"rebind.attacker.test:{port}")):
+            assert status in (302, 401, 403), status
+            assert "workbook" not in body.lower()
+        assert _get(address, host=f"localhost:{port}")[0] == 200
+        time.sleep(1)
+        assert _kernels(app.pid) <= before + 1  # the localhost view above; the refused ones started none
+        # kernels of views that never connected (these requests, the readiness probe) are culled when idle
+        _wait(lambda: _kernels(app.pid) == 0, IDLE + 60, "idle kernels to be culled", app, log)
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                alive: list[int] = []
+                for _ in range(VIEWS):
+                    page = browser.new_page(viewport={"width": 1280, "height": 900})
+                    page.goto(address, timeout=UI_TIMEOUT_MS)
+                    page.locator(".specbook-section").first.wait_for(timeout=UI_TIMEOUT_MS)
+                    page.close(run_before_unload=True)
+                    alive.append(_kernels(app.pid))
+            finally:
+                browser.close()
+        # closing a page shuts its kernel down at once: they never pile up
+        assert max(alive) <= 2, alive
+        _wait(lambda: _kernels(app.pid) <= 1, 60, "the last page's kernel to be released", app, log)
