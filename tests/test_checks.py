@@ -43,8 +43,9 @@ def test_complete_spec_closes_every_question() -> None:
     assert (report.closed, report.total) == (8, 8), [q.reasons for q in report.questions]
     assert report.count("error") == 0, _pairs(report)
     assert report.count("warning") == 0, _pairs(report)
-    # the only note: the client's phone travels from the shop to the CRM, which is worth knowing
-    assert _pairs(report) == [("privacy.personal-travels", "entities[Order]")]
+    # the only notes: the client's phone travels from the shop to the CRM, which is worth knowing
+    assert _pairs(report) == [("privacy.personal-travels", "entities[Order]"),
+                              ("privacy.personal-mapped", "flows[Orders to CRM]")]
     assert report.ok
 
 
