@@ -554,6 +554,8 @@ class _Mapped:
         self.by_flow: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in c.rows["mappings"]:
             self.by_flow[r["flow"]].append(r)
+        self.roles: dict[tuple[str, str, str], str] = {
+            (r["entity"], r["field"], r["system"]): r["role"] for r in c.rows["ownership"]}
         self.fields: dict[str, dict[str, dict[str, Any]]] = {
             entity: {f["name"]: f for f in rows} for entity, rows in c.fields_by_entity.items()}
 
@@ -604,11 +606,11 @@ def _mappings(c: _Context) -> Iterator[Hit]:
             if unknown:
                 continue
             values = {**ends, "field": name}
-            ends_known = True
+            ends_known, one_side_lacks = True, False
             for system, field_name in ((source, name), (target, into)):
                 held = m.names.get((entity, field_name, system))
                 if held is not None and held["absent"]:
-                    ends_known = False
+                    ends_known, one_side_lacks = False, True
                     if not r["rule"].strip():
                         yield "mapping.absent", _map_at(flow, name, "rule"), {**values, "system": system}
                 elif held is None or not held["name"].strip():
@@ -632,12 +634,14 @@ def _mappings(c: _Context) -> Iterator[Hit]:
             if r["on_missing"] == "default" and not r["default"].strip():
                 yield "mapping.default-missing", _map_at(flow, name, "default"), values
             masters = c.masters.get((entity, into), [])
-            if len(masters) == 1 and masters[0] != source:
+            source_role = m.roles.get((entity, into, source)) or m.roles.get((entity, "", source), "")
+            if (len(masters) == 1 and masters[0] != source and not one_side_lacks
+                    and (masters[0] == target or source_role in ("", "reads"))):
                 yield "mapping.not-master", _map_at(flow, name), {**values, "field": into, "master": masters[0]}
             held = m.names.get((entity, into, target))
             if held is None or not held["absent"]:
                 written[(target, entity, into)].append(flow)
-            if fields[name]["personal"] or fields[into]["personal"]:
+            if (fields[name]["personal"] or fields[into]["personal"]) and not one_side_lacks:
                 personal.append(name)
         if personal:
             yield "privacy.personal-mapped", _flow_at(f), {**ends, "fields": ", ".join(dict.fromkeys(personal))}
