@@ -175,3 +175,35 @@ def test_unknown_key_field_reported_once() -> None:
     spec = patch_spec(specbook.load(COMPLETE), [{"set": "duplicates[0].key_fields", "value": ["Payment ID"]}])
     at = [c for c, loc in _pairs(specbook.check(spec)) if loc == "duplicates[Order].key_fields"]
     assert len(at) == 1, at
+
+
+# --------------------------------------------------------------------------- «data differ»: the mapping of a flow
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    # a required field left unmapped, in a Russian spec
+    ("unmapped_ru", ["Поток «Заказы в CRM»", "«Телефон получателя»", "из Интернет-магазин в CRM"]),
+    # two formats and no conversion, in an English spec
+    ("format_mismatch", ["Flow «Marketplace orders to ERP»", "«Order total»", "comes from Marketplace",
+                         "ERP keeps it", "choose a conversion"]),
+])
+def test_check_command_names_flow_field_and_both_systems(
+        name: str, words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from specbook.cli import main
+
+    code = main(["check", str(DATA / "specs" / f"{name}.yaml")])
+    out = capsys.readouterr().out
+    assert code != 0
+    line = next(x for x in out.splitlines() if words[0] in x)
+    for w in words:
+        assert w in line, (w, line)
+
+
+def test_examples_map_every_flow_and_close_every_question() -> None:
+    root = Path(__file__).resolve().parent.parent / "examples"
+    for path in sorted(root.glob("*/spec.yaml")):
+        spec = specbook.load(path)
+        report = specbook.check(spec)
+        assert (report.closed, report.count("error")) == (8, 0), (path, _pairs(report))
+        mapped = set(spec["mappings"]["flow"].tolist())
+        assert mapped == set(spec.names("flows")), path
