@@ -255,22 +255,6 @@ TABLES: tuple[Table, ...] = (
         nest="fields",
     ),
     Table(
-        "system_fields",
-        "entities",
-        (
-            _c("entity", "ref", ref="entities", optional=False),
-            _c("field", "ref", ref="fields", optional=False),
-            _c("system", "ref", ref="systems", optional=False),
-            _c("name"),
-            _c("format", "choice", choices="field_format"),
-            _c("absent", "bool"),
-            _c("note"),
-        ),
-        key=("entity", "field", "system"),
-        parent=("entities", "entity"),
-        nest="system_fields",
-    ),
-    Table(
         "ownership",
         "ownership",
         (
@@ -315,22 +299,6 @@ TABLES: tuple[Table, ...] = (
             _c("workaround", section="errors"),
         ),
         key=("name",),
-    ),
-    Table(
-        "mappings",
-        "flows",
-        (
-            _c("flow", "ref", ref="flows", optional=False),
-            _c("field", "name", optional=False),
-            _c("target_field"),
-            _c("conversion", "choice", choices="conversion"),
-            _c("rule"),
-            _c("on_missing", "choice", choices="on_missing"),
-            _c("default"),
-        ),
-        key=("flow", "field"),
-        parent=("flows", "flow"),
-        nest="mapping",
     ),
     Table(
         "duplicates",
@@ -379,6 +347,39 @@ TABLES: tuple[Table, ...] = (
         "signoff",
         (_c("role", "name", optional=False), _c("name"), _c("organisation"), _c("date"), _c("signed", "bool")),
         key=("role",),
+    ),
+    # «data differ»: each system's names and formats of an entity's fields, and each flow's mapping
+    Table(
+        "system_fields",
+        "entities",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("field", "ref", ref="fields", optional=False),
+            _c("system", "ref", ref="systems", optional=False),
+            _c("name"),
+            _c("format", "choice", choices="field_format"),
+            _c("absent", "bool"),
+            _c("note"),
+        ),
+        key=("entity", "field", "system"),
+        parent=("entities", "entity"),
+        nest="system_fields",
+    ),
+    Table(
+        "mappings",
+        "flows",
+        (
+            _c("flow", "ref", ref="flows", optional=False),
+            _c("field", "name", optional=False),
+            _c("target_field"),
+            _c("conversion", "choice", choices="conversion"),
+            _c("rule"),
+            _c("on_missing", "choice", choices="on_missing"),
+            _c("default"),
+        ),
+        key=("flow", "field"),
+        parent=("flows", "flow"),
+        nest="mapping",
     ),
 )
 
