@@ -598,50 +598,61 @@ def _mappings(c: _Context) -> Iterator[Hit]:
             if fld["required"] and name not in carried:
                 yield "mapping.required-unmapped", _map_at(flow, name), {**ends, "field": name}
         personal: list[str] = []
+        names, roles, masters_of = m.names, m.roles, c.masters
         for r in m.by_flow.get(flow, []):
-            name, into = r["field"], r["target_field"] or r["field"]
-            unknown = [(col, v) for col, v in (("field", name), ("target_field", into)) if v not in fields]
-            for col, value in unknown:
-                yield "mapping.field-unknown", _map_at(flow, name, col), {**ends, "field": value}
-            if unknown:
+            name = r["field"]
+            into = r["target_field"] or name
+            if name not in fields or into not in fields:
+                for col, value in (("field", name), ("target_field", into)):
+                    if value not in fields:
+                        yield "mapping.field-unknown", _map_at(flow, name, col), {**ends, "field": value}
                 continue
-            values = {**ends, "field": name}
-            ends_known, one_side_lacks = True, False
-            for system, field_name in ((source, name), (target, into)):
-                held = m.names.get((entity, field_name, system))
-                if held is not None and held["absent"]:
-                    ends_known, one_side_lacks = False, True
-                    if not r["rule"].strip():
-                        yield "mapping.absent", _map_at(flow, name, "rule"), {**values, "system": system}
-                elif held is None or not held["name"].strip():
-                    ends_known = False
-                    yield "mapping.name-missing", location("system_fields", (entity, field_name, system), "name"), {
-                        **values, "system": system}
-            kind = fields[name]["kind"]
-            src = m.names.get((entity, name, source), {}).get("format", "")
-            dst = m.names.get((entity, into, target), {}).get("format", "")
-            if ends_known and needs_conversion(kind, src, dst) and not r["conversion"] and not r["rule"].strip():
+            a = names.get((entity, name, source))
+            b = names.get((entity, into, target))
+            a_absent = a is not None and a["absent"]
+            b_absent = b is not None and b["absent"]
+            one_side_lacks = a_absent or b_absent
+            ends_known = (not one_side_lacks and a is not None and b is not None
+                          and bool(a["name"].strip()) and bool(b["name"].strip()))
+            if not ends_known:
+                for system, field_name, held, absent in ((source, name, a, a_absent), (target, into, b, b_absent)):
+                    if absent:
+                        if not r["rule"].strip():
+                            yield "mapping.absent", _map_at(flow, name, "rule"), {**ends, "field": name,
+                                                                                  "system": system}
+                    elif held is None or not held["name"].strip():
+                        yield "mapping.name-missing", location("system_fields", (entity, field_name, system),
+                                                               "name"), {**ends, "field": name, "system": system}
+            fld = fields[name]
+            kind = fld["kind"]
+            src = a["format"] if a is not None else ""
+            dst = b["format"] if b is not None else ""
+            conversion_code = r["conversion"]
+            if ends_known and not conversion_code and needs_conversion(kind, src, dst) and not r["rule"].strip():
                 yield "mapping.format-mismatch", _map_at(flow, name, "conversion"), {
-                    **values, "source_format": format_words(c.lang, src), "target_format": format_words(c.lang, dst)}
-            conversion = CONVERSION.get(r["conversion"])
-            if conversion is not None and src and dst and (
-                    (conversion.kind, conversion.source, conversion.target) != (kind, src, dst)):
-                yield "mapping.conversion-wrong", _map_at(flow, name, "conversion"), {
-                    **values, "conversion": c.choice("conversion", conversion.code),
-                    "source_format": format_words(c.lang, src), "target_format": format_words(c.lang, dst)}
-            if fields[name]["required"] and not r["on_missing"]:
-                yield "mapping.on-missing-missing", _map_at(flow, name, "on_missing"), values
-            if r["on_missing"] == "default" and not r["default"].strip():
-                yield "mapping.default-missing", _map_at(flow, name, "default"), values
-            masters = c.masters.get((entity, into), [])
-            source_role = m.roles.get((entity, into, source)) or m.roles.get((entity, "", source), "")
-            if (len(masters) == 1 and masters[0] != source and not one_side_lacks
-                    and (masters[0] == target or source_role in ("", "reads"))):
-                yield "mapping.not-master", _map_at(flow, name), {**values, "field": into, "master": masters[0]}
-            held = m.names.get((entity, into, target))
-            if held is None or not held["absent"]:
-                written[(target, entity, into)].append(flow)
-            if (fields[name]["personal"] or fields[into]["personal"]) and not one_side_lacks:
+                    **ends, "field": name, "source_format": format_words(c.lang, src),
+                    "target_format": format_words(c.lang, dst)}
+            if conversion_code:
+                conversion = CONVERSION.get(conversion_code)
+                if conversion is not None and src and dst and (
+                        (conversion.kind, conversion.source, conversion.target) != (kind, src, dst)):
+                    yield "mapping.conversion-wrong", _map_at(flow, name, "conversion"), {
+                        **ends, "field": name, "conversion": c.choice("conversion", conversion.code),
+                        "source_format": format_words(c.lang, src), "target_format": format_words(c.lang, dst)}
+            on_missing = r["on_missing"]
+            if not on_missing and fld["required"]:
+                yield "mapping.on-missing-missing", _map_at(flow, name, "on_missing"), {**ends, "field": name}
+            elif on_missing == "default" and not r["default"].strip():
+                yield "mapping.default-missing", _map_at(flow, name, "default"), {**ends, "field": name}
+            if one_side_lacks:
+                continue  # nothing is written, and no personal data travel
+            masters = masters_of.get((entity, into))
+            if masters and len(masters) == 1 and masters[0] != source:
+                source_role = roles.get((entity, into, source)) or roles.get((entity, "", source), "")
+                if masters[0] == target or source_role in ("", "reads"):
+                    yield "mapping.not-master", _map_at(flow, name), {**ends, "field": into, "master": masters[0]}
+            written[(target, entity, into)].append(flow)
+            if fld["personal"] or fields[into]["personal"]:
                 personal.append(name)
         if personal:
             yield "privacy.personal-mapped", _flow_at(f), {**ends, "fields": ", ".join(dict.fromkeys(personal))}
