@@ -178,6 +178,7 @@ class EntitiesForm(SectionForm):
         self.picker.listeners.append(self.fields.refresh)
         self.system_fields = self.table_grid("system_fields", where=current)
         self.system_field_tools = RowTools(self.wb, self.system_fields, add="blank", parent=current)
+        self.system_field_tools.add_button.description = self.text("forms.system_fields.add")
         self.picker.listeners.append(self.system_fields.refresh)
         return [self.entity_tools.widget, self.entities.widget,
                 heading(self.text("forms.entities.fields")), self.picker.widget,
@@ -450,6 +451,7 @@ class FlowsForm(SectionForm):
         chosen = lambda: {"flow": self.picker.current} if self.picker.current else None  # noqa: E731
         self.mapping = self.table_grid("mappings", where=chosen)
         self.mapping_tools = RowTools(self.wb, self.mapping, parent=chosen)
+        self.mapping_tools.add_button.description = self.text("forms.mappings.add")
         self.picker.listeners.append(self.mapping.refresh)
         return [self.picker.widget, self.details.widget,
                 heading(self.text("forms.mappings.title")), note(self.text("forms.mappings.hint")),
