@@ -640,7 +640,7 @@ def _mappings(c: _Context) -> Iterator[Hit]:
                         **ends, "field": name, "conversion": c.choice("conversion", conversion.code),
                         "source_format": format_words(c.lang, src), "target_format": format_words(c.lang, dst)}
             on_missing = r["on_missing"]
-            if not on_missing and fld["required"]:
+            if not on_missing and fld["required"] and not a_absent:
                 yield "mapping.on-missing-missing", _map_at(flow, name, "on_missing"), {**ends, "field": name}
             elif on_missing == "default" and not r["default"].strip():
                 yield "mapping.default-missing", _map_at(flow, name, "default"), {**ends, "field": name}

@@ -589,7 +589,7 @@ def _decisions(w: _Words, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any
                          conversion=lang.choice(w.lang, "conversion", r["conversion"])))
         elif rule:
             out.append(w("handout.decision_rule", **formats, rule=rule))
-    if r["on_missing"]:
+    if r["on_missing"] and not a.get("absent"):
         action = (w("handout.decision_default", default=r["default"]) if r["on_missing"] == "default"
                   else w.choice("on_missing", r["on_missing"]).lower())
         out.append(w("handout.decision_missing", field=field, source=source, action=action))
