@@ -53,6 +53,32 @@ FORMAT_CHOICES: dict[str, str] = {kind: f"format_{kind}" for kind in FIELD_FORMA
 CHOICES.update({FORMAT_CHOICES[kind]: formats for kind, formats in FIELD_FORMATS.items()})
 CHOICES["field_format"] = tuple(dict.fromkeys(f for formats in FIELD_FORMATS.values() for f in formats))
 
+# What a value written in each format looks like, for checks against the systems' exports; None: any text.
+# Money and numbers as they appear in a text export (a JSON number is read as its text).
+FORMAT_PATTERNS: dict[str, str | None] = {
+    "free_text": None,
+    "single_line": r"[^\r\n]*",
+    "decimal_point": r"-?\d+(?:\.\d+)?",
+    "decimal_comma": r"-?\d{1,3}(?:[ \u00a0]?\d{3})*(?:,\d+)?",
+    "integer": r"-?\d+",
+    "rub_kopecks_number": r"-?\d+(?:\.\d{1,2})?",
+    "rub_string": r"-?\d+\.\d{2}",
+    "rub_decimal_comma": r"-?\d{1,3}(?:[ \u00a0]?\d{3})*,\d{2}",
+    "integer_kopecks": r"-?\d+",
+    "iso8601": r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?",
+    "ddmmyyyy": r"\d{2}\.\d{2}\.\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?",
+    "unix_time": r"\d{9,10}",
+    "intl_plus7": r"\+7\d{10}",
+    "digits_7": r"7\d{10}",
+    "national_8": r"8 \(\d{3}\) \d{3}-\d{2}-\d{2}",
+    "as_typed": None,
+    "lower_case": r"[^\sA-ZА-ЯЁ]+",
+    "digits": r"\d+",
+    "prefixed": r"[^\W\d_]+[-_]\S*\d",
+    "system_codes": None,
+}
+assert set(FORMAT_PATTERNS) == set(CHOICES["field_format"]), "every format has its pattern"
+
 # Formats that take any value of their kind as it comes: writing into them needs no conversion.
 LOOSE_FORMATS = frozenset({"free_text", "as_typed"})
 

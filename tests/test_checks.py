@@ -207,3 +207,23 @@ def test_examples_map_every_flow_and_close_every_question() -> None:
         assert (report.closed, report.count("error")) == (8, 0), (path, _pairs(report))
         mapped = set(spec["mappings"]["flow"].tolist())
         assert mapped == set(spec.names("flows")), path
+
+
+def test_every_format_pattern_takes_the_example_its_words_give() -> None:
+    """The example in each format's words («Whole kopecks (487000)») is a value of that format and of no
+    stricter one of its kind that claims another shape."""
+    from specbook import lang
+    from specbook.definitions import FIELD_FORMATS, FORMAT_PATTERNS
+
+    for kind, formats in FIELD_FORMATS.items():
+        for value in formats:
+            pattern = FORMAT_PATTERNS[value]
+            words = lang.choice("en", "field_format", value)
+            found = re.search(r"\((.+)\)$", words) or re.fullmatch(r"([+\d][\dX() -]+)", words.split(",")[0])
+            if pattern is None or found is None:
+                continue
+            example = found[1].strip('"').replace("X", "5")
+            assert re.fullmatch(pattern, example), (kind, value, example)
+    assert re.fullmatch(FORMAT_PATTERNS["rub_string"], "4870") is None
+    assert re.fullmatch(FORMAT_PATTERNS["national_8"], "+7 916 123-45-67") is None
+    assert re.fullmatch(FORMAT_PATTERNS["prefixed"], "ИМ-048213")
