@@ -3,7 +3,9 @@
 ``generate_spec(n_fields)`` builds a spec of about ``n_fields`` fields: ~n/500+2 systems, entities of
 10–20 fields each, ownership (entity masters and field overrides), status mappings, one or two flows per
 entity between a pair of systems, duplicate rules, acceptance scenarios whose steps cover every flow,
-reconciliations, indicators, open points and sign-off. The same arguments always give the same spec.
+reconciliations, indicators, open points and sign-off; each field's name and format in both systems of its
+entity and, per flow, the mapping of every field (with the conversion where the formats differ). The same
+arguments always give the same spec.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from specbook.definitions import CHOICES, TRIGGER_PERIOD_MINUTES
+from specbook.definitions import CHOICES, FIELD_FORMATS, TRIGGER_PERIOD_MINUTES, conversions_between
 from specbook.model import Goal, Project, Spec, make_table
 
 _WORDS = {
@@ -93,6 +95,8 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
     statuses: list[dict[str, Any]] = []
     flows: list[dict[str, Any]] = []
     duplicates: list[dict[str, Any]] = []
+    system_fields: list[dict[str, Any]] = []
+    mappings: list[dict[str, Any]] = []
     triggers = [t for t in CHOICES["trigger"] if t != "on_demand"]
 
     for e, size in enumerate(sizes):
@@ -127,6 +131,14 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
             for s in pair:
                 statuses.append({"entity": entity, "status": st, "system": s,
                                  "value": "" if rnd.random() < 0.02 else f"{st.upper()}-{s[-1]}"})
+        formats: dict[tuple[str, str], str] = {}
+        for fld in fields[-size:]:
+            for s in pair:
+                fmt = rnd.choice(FIELD_FORMATS[fld["kind"]])
+                formats[(fld["name"], s)] = fmt
+                system_fields.append({"entity": entity, "field": fld["name"], "system": s,
+                                      "name": f"{fld['name'].replace(' ', '_')}_{s[-1]}", "format": fmt,
+                                      "absent": False, "note": ""})
         n_flows = 1 if rnd.random() < 0.6 else 2
         for k in range(n_flows):
             source, target = (master, copy) if k == 0 else (copy, master)
@@ -145,6 +157,13 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
                 "stuck_after_minutes": max(period, 5) * 4,
                 "workaround": w["workaround"].format(entity=entity, target=target),
             })
+        for flow in flows[-n_flows:]:
+            for fld in fields[-size:]:
+                conversions = conversions_between(fld["kind"], formats[(fld["name"], flow["source"])],
+                                                  formats[(fld["name"], flow["target"])])
+                mappings.append({"flow": flow["name"], "field": fld["name"], "target_field": "",
+                                 "conversion": conversions[0].code if conversions else "", "rule": "",
+                                 "on_missing": "stop_notify" if fld["required"] else "", "default": ""})
         duplicates.append({"entity": entity, "key_fields": names[:1 + (e % 2)],
                            "on_repeat": ("ignore", "update", "reject")[e % 3], "note": ""})
 
@@ -180,6 +199,7 @@ def generate_spec(n_fields: int, language: str = "en", seed: int = 20260126) -> 
     tables = {
         "indicators": indicators, "systems": systems, "entities": entities, "fields": fields,
         "ownership": ownership, "statuses": statuses, "flows": flows, "duplicates": duplicates,
+        "system_fields": system_fields, "mappings": mappings,
         "scenarios": scenarios, "steps": steps, "reconciliations": reconciliations,
         "open_points": open_points, "signoff": signoff,
     }

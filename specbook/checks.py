@@ -16,13 +16,16 @@ from specbook import lang
 from specbook._perf import gc_paused
 from specbook.address import Address
 from specbook.definitions import (
+    CONVERSION,
     CREATING_ACTIONS,
+    FIELD_FORMATS,
     QUESTION_SECTION,
     SECTION,
     SECTIONS,
     TABLE,
     TRIGGER_PERIOD_MINUTES,
     column_section,
+    needs_conversion,
 )
 from specbook.model import (
     Spec,
@@ -107,6 +110,26 @@ RULES: dict[str, Rule] = {
         Rule("signoff.missing", "info", "signoff"),
     )
 }
+
+# How each system names and formats a field, and the mapping each flow carries ("data differ").
+RULES.update({
+    r.code: r
+    for r in (
+        Rule("system_fields.format-kind", "error", "entities"),
+        Rule("mapping.required-unmapped", "error", "flows"),
+        Rule("mapping.field-unknown", "error", "flows"),
+        Rule("mapping.name-missing", "error", "flows"),
+        Rule("mapping.absent", "warning", "flows"),
+        Rule("mapping.format-mismatch", "error", "flows"),
+        Rule("mapping.conversion-wrong", "warning", "flows"),
+        Rule("mapping.on-missing-missing", "warning", "flows"),
+        Rule("mapping.default-missing", "error", "flows"),
+        Rule("mapping.fed-twice", "warning", "flows"),
+        Rule("privacy.personal-mapped", "info", "flows"),
+        Rule("mapping.not-master", "warning", "ownership"),
+        Rule("mapping.key-not-carried", "error", "duplicates"),
+    )
+})
 
 
 @dataclass(frozen=True)
@@ -506,6 +529,140 @@ def _acceptance(c: _Context) -> Iterator[Hit]:
             yield "acceptance.indicator-uncovered", location("indicators", (ind["name"],)), {"name": ind["name"]}
     if not c.rows["reconciliations"]:
         yield "acceptance.reconciliation-missing", "reconciliations", {}
+
+
+# --------------------------------------------------------------------------- field names, formats and mappings
+
+
+def format_words(language: str, value: str) -> str:
+    """The words of a field format inside a sentence: «8 (XXX) XXX-XX-XX», «roubles with kopecks…»."""
+    words = lang.choice(language, "field_format", value)
+    if words[1:2].islower():
+        words = words[:1].lower() + words[1:]
+    return words
+
+
+class _Mapped:
+    """The field names per system and the mapping of each flow, as the mapping rules read them."""
+
+    def __init__(self, c: _Context) -> None:
+        self.names: dict[tuple[str, str, str], dict[str, Any]] = {
+            (r["entity"], r["field"], r["system"]): r for r in c.rows["system_fields"]}
+        self.by_flow: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in c.rows["mappings"]:
+            self.by_flow[r["flow"]].append(r)
+        self.roles: dict[tuple[str, str, str], str] = {
+            (r["entity"], r["field"], r["system"]): r["role"] for r in c.rows["ownership"]}
+        self.fields: dict[str, dict[str, dict[str, Any]]] = {
+            entity: {f["name"]: f for f in rows} for entity, rows in c.fields_by_entity.items()}
+
+    def carried(self, flow: str) -> set[str]:
+        """The entity's fields a flow reads or fills."""
+        return {r["field"] for r in self.by_flow.get(flow, [])} | {
+            r["target_field"] for r in self.by_flow.get(flow, []) if r["target_field"]}
+
+
+def _map_at(flow: str, field: str, column: str | None = None) -> str:
+    return location("mappings", (flow, field), column)
+
+
+@_check
+def _system_fields(c: _Context) -> Iterator[Hit]:
+    kinds = {(f["entity"], f["name"]): f["kind"] for f in c.rows["fields"]}
+    for r in c.rows["system_fields"]:
+        kind = kinds.get((r["entity"], r["field"]), "")
+        if r["format"] and kind in FIELD_FORMATS and r["format"] not in FIELD_FORMATS[kind]:
+            yield "system_fields.format-kind", location("system_fields", (r["entity"], r["field"], r["system"]),
+                                                        "format"), {
+                "entity": r["entity"], "field": r["field"], "system": r["system"],
+                "format": format_words(c.lang, r["format"]), "kind": c.choice("field_kind", kind),
+                "formats": "; ".join(format_words(c.lang, f) for f in FIELD_FORMATS[kind])}
+
+
+@_check
+def _mappings(c: _Context) -> Iterator[Hit]:
+    m = _Mapped(c)
+    written: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (target, entity, field) -> flows
+    duplicates = {d["entity"]: d for d in c.rows["duplicates"]}
+    for f in c.flows:
+        flow, entity, source, target = f["name"], f["entity"], f["source"], f["target"]
+        if not (entity and source and target) or source == target:
+            continue  # the flow's own rules say what is missing
+        fields = m.fields.get(entity, {})
+        ends = {"flow": flow, "entity": entity, "source": source, "target": target}
+        carried = m.carried(flow)
+        for name, fld in fields.items():
+            if fld["required"] and name not in carried:
+                yield "mapping.required-unmapped", _map_at(flow, name), {**ends, "field": name}
+        personal: list[str] = []
+        names, roles, masters_of = m.names, m.roles, c.masters
+        for r in m.by_flow.get(flow, []):
+            name = r["field"]
+            into = r["target_field"] or name
+            if name not in fields or into not in fields:
+                for col, value in (("field", name), ("target_field", into)):
+                    if value not in fields:
+                        yield "mapping.field-unknown", _map_at(flow, name, col), {**ends, "field": value}
+                continue
+            a = names.get((entity, name, source))
+            b = names.get((entity, into, target))
+            a_absent = a is not None and a["absent"]
+            b_absent = b is not None and b["absent"]
+            one_side_lacks = a_absent or b_absent
+            ends_known = (not one_side_lacks and a is not None and b is not None
+                          and bool(a["name"].strip()) and bool(b["name"].strip()))
+            if not ends_known:
+                for system, field_name, held, absent in ((source, name, a, a_absent), (target, into, b, b_absent)):
+                    if absent:
+                        if not r["rule"].strip():
+                            yield "mapping.absent", _map_at(flow, name, "rule"), {**ends, "field": name,
+                                                                                  "system": system}
+                    elif held is None or not held["name"].strip():
+                        yield "mapping.name-missing", location("system_fields", (entity, field_name, system),
+                                                               "name"), {**ends, "field": name, "system": system}
+            fld = fields[name]
+            kind = fld["kind"]
+            src = a["format"] if a is not None else ""
+            dst = b["format"] if b is not None else ""
+            conversion_code = r["conversion"]
+            if ends_known and not conversion_code and needs_conversion(kind, src, dst) and not r["rule"].strip():
+                yield "mapping.format-mismatch", _map_at(flow, name, "conversion"), {
+                    **ends, "field": name, "source_format": format_words(c.lang, src),
+                    "target_format": format_words(c.lang, dst)}
+            if conversion_code:
+                conversion = CONVERSION.get(conversion_code)
+                if conversion is not None and src and dst and (
+                        (conversion.kind, conversion.source, conversion.target) != (kind, src, dst)):
+                    yield "mapping.conversion-wrong", _map_at(flow, name, "conversion"), {
+                        **ends, "field": name, "conversion": c.choice("conversion", conversion.code),
+                        "source_format": format_words(c.lang, src), "target_format": format_words(c.lang, dst)}
+            on_missing = r["on_missing"]
+            if not on_missing and fld["required"] and not a_absent:
+                yield "mapping.on-missing-missing", _map_at(flow, name, "on_missing"), {**ends, "field": name}
+            elif on_missing == "default" and not r["default"].strip():
+                yield "mapping.default-missing", _map_at(flow, name, "default"), {**ends, "field": name}
+            if one_side_lacks:
+                continue  # nothing is written, and no personal data travel
+            masters = masters_of.get((entity, into))
+            if masters and len(masters) == 1 and masters[0] != source:
+                source_role = roles.get((entity, into, source)) or roles.get((entity, "", source), "")
+                if masters[0] == target or source_role in ("", "reads"):
+                    yield "mapping.not-master", _map_at(flow, name), {**ends, "field": into, "master": masters[0]}
+            written[(target, entity, into)].append(flow)
+            if fld["personal"] or fields[into]["personal"]:
+                personal.append(name)
+        if personal:
+            yield "privacy.personal-mapped", _flow_at(f), {**ends, "fields": ", ".join(dict.fromkeys(personal))}
+        rule = duplicates.get(entity)
+        if f["action"] in CREATING_ACTIONS and rule is not None:
+            for key in rule["key_fields"]:
+                if key in fields and key not in carried:
+                    yield "mapping.key-not-carried", _map_at(flow, key), {**ends, "field": key}
+    for (target, entity, name), flows in written.items():
+        several = list(dict.fromkeys(flows))
+        if len(several) > 1:
+            yield "mapping.fed-twice", location("system_fields", (entity, name, target)), {
+                "entity": entity, "field": name, "target": target, "flows": ", ".join(f"«{x}»" for x in several)}
 
 
 def location_section(text: str) -> str | None:

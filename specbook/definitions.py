@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ColumnKind = Literal["name", "text", "int", "bool", "choice", "ref", "list"]
 
@@ -36,6 +36,107 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "trigger": ("event", "every_5_min", "every_15_min", "hourly", "daily", "on_demand"),
     "on_repeat": ("ignore", "update", "reject"),
 }
+
+# How a system writes a value of each field kind ("data differ"). One list per kind, stored as
+# ``format_<kind>`` in CHOICES; ``field_format`` is all of them, for the column that stores one.
+FIELD_FORMATS: dict[str, tuple[str, ...]] = {
+    "text": ("free_text", "single_line"),
+    "number": ("decimal_point", "decimal_comma", "integer"),
+    "money": ("rub_kopecks_number", "rub_string", "rub_decimal_comma", "integer_kopecks"),
+    "date": ("iso8601", "ddmmyyyy", "unix_time"),
+    "phone": ("intl_plus7", "digits_7", "national_8", "free_text"),
+    "email": ("as_typed", "lower_case"),
+    "identifier": ("as_typed", "digits", "prefixed"),
+    "choice": ("system_codes",),
+}
+FORMAT_CHOICES: dict[str, str] = {kind: f"format_{kind}" for kind in FIELD_FORMATS}
+CHOICES.update({FORMAT_CHOICES[kind]: formats for kind, formats in FIELD_FORMATS.items()})
+CHOICES["field_format"] = tuple(dict.fromkeys(f for formats in FIELD_FORMATS.values() for f in formats))
+
+# What a value written in each format looks like, for checks against the systems' exports; None: any text.
+# Money and numbers as they appear in a text export (a JSON number is read as its text).
+FORMAT_PATTERNS: dict[str, str | None] = {
+    "free_text": None,
+    "single_line": r"[^\r\n]*",
+    "decimal_point": r"-?\d+(?:\.\d+)?",
+    "decimal_comma": r"-?\d{1,3}(?:[ \u00a0]?\d{3})*(?:,\d+)?",
+    "integer": r"-?\d+",
+    "rub_kopecks_number": r"-?\d+(?:\.\d{1,2})?",
+    "rub_string": r"-?\d+\.\d{2}",
+    "rub_decimal_comma": r"-?\d{1,3}(?:[ \u00a0]?\d{3})*,\d{2}",
+    "integer_kopecks": r"-?\d+",
+    "iso8601": r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?",
+    "ddmmyyyy": r"\d{2}\.\d{2}\.\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?",
+    "unix_time": r"\d{9,10}",
+    "intl_plus7": r"\+7\d{10}",
+    "digits_7": r"7\d{10}",
+    "national_8": r"8 \(\d{3}\) \d{3}-\d{2}-\d{2}",
+    "as_typed": None,
+    "lower_case": r"[^\sA-ZА-ЯЁ]+",
+    "digits": r"\d+",
+    "prefixed": r"[^\W\d_]+[-_]\S*\d",
+    "system_codes": None,
+}
+assert set(FORMAT_PATTERNS) == set(CHOICES["field_format"]), "every format has its pattern"
+
+# Formats that take any value of their kind as it comes: writing into them needs no conversion.
+LOOSE_FORMATS = frozenset({"free_text", "as_typed"})
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Turning a value written in one format into another format of the same field kind."""
+
+    kind: str
+    source: str
+    target: str
+    code: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            object.__setattr__(self, "code", f"{self.source}_to_{self.target}")
+
+
+# The conversions the format lists imply; their words are ``choices.conversion.<code>``.
+CONVERSIONS: tuple[Conversion, ...] = (
+    Conversion("text", "free_text", "single_line"),
+    Conversion("number", "decimal_comma", "decimal_point"),
+    Conversion("number", "decimal_point", "decimal_comma"),
+    Conversion("number", "integer", "decimal_point"),
+    Conversion("number", "decimal_point", "integer"),
+    *(Conversion("money", a, b) for a in FIELD_FORMATS["money"] for b in FIELD_FORMATS["money"] if a != b),
+    *(Conversion("date", a, b) for a in FIELD_FORMATS["date"] for b in FIELD_FORMATS["date"] if a != b),
+    Conversion("phone", "national_8", "intl_plus7"),
+    Conversion("phone", "digits_7", "intl_plus7"),
+    Conversion("phone", "free_text", "intl_plus7"),
+    Conversion("phone", "intl_plus7", "digits_7"),
+    Conversion("phone", "national_8", "digits_7"),
+    Conversion("phone", "free_text", "digits_7"),
+    Conversion("phone", "intl_plus7", "national_8"),
+    Conversion("email", "as_typed", "lower_case"),
+    Conversion("identifier", "digits", "prefixed"),
+    Conversion("identifier", "prefixed", "digits"),
+    Conversion("choice", "system_codes", "system_codes", "status_table"),
+)
+CONVERSION: dict[str, Conversion] = {c.code: c for c in CONVERSIONS}
+CHOICES["conversion"] = tuple(CONVERSION)
+# What a flow does with a record whose required source value is missing.
+CHOICES["on_missing"] = ("skip", "default", "stop_notify")
+
+
+def conversions_between(kind: str, source: str, target: str) -> tuple[Conversion, ...]:
+    """The conversions that turn ``source`` into ``target`` for a field of ``kind``."""
+    return tuple(c for c in CONVERSIONS if (c.kind, c.source, c.target) == (kind, source, target))
+
+
+def needs_conversion(kind: str, source: str, target: str) -> bool:
+    """Whether a value written as ``source`` must be converted before a system that wants ``target``
+    stores it (both formats known; the codes of a choice always differ between systems)."""
+    if not source or not target:
+        return False
+    if kind == "choice":
+        return False  # translated by the status mapping, which has checks of its own
+    return source != target and target not in LOOSE_FORMATS
 
 # Minutes between two runs of a scheduled trigger; ``event`` runs per change, ``on_demand`` has no period.
 TRIGGER_PERIOD_MINUTES: dict[str, int | None] = {
@@ -287,6 +388,39 @@ TABLES: tuple[Table, ...] = (
         (_c("role", "name", optional=False), _c("name"), _c("organisation"), _c("date"), _c("signed", "bool")),
         key=("role",),
     ),
+    # «data differ»: each system's names and formats of an entity's fields, and each flow's mapping
+    Table(
+        "system_fields",
+        "entities",
+        (
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("field", "ref", ref="fields", optional=False),
+            _c("system", "ref", ref="systems", optional=False),
+            _c("name"),
+            _c("format", "choice", choices="field_format"),
+            _c("absent", "bool"),
+            _c("note"),
+        ),
+        key=("entity", "field", "system"),
+        parent=("entities", "entity"),
+        nest="system_fields",
+    ),
+    Table(
+        "mappings",
+        "flows",
+        (
+            _c("flow", "ref", ref="flows", optional=False),
+            _c("field", "name", optional=False),
+            _c("target_field"),
+            _c("conversion", "choice", choices="conversion"),
+            _c("rule"),
+            _c("on_missing", "choice", choices="on_missing"),
+            _c("default"),
+        ),
+        key=("flow", "field"),
+        parent=("flows", "flow"),
+        nest="mapping",
+    ),
 )
 
 SCALARS: tuple[Scalar, ...] = (
@@ -305,10 +439,10 @@ SECTIONS: tuple[Section, ...] = (
                                       "project.version", "project.date")),
     Section("goal", 1, tables=("indicators",), scalars=("goal.primary", "goal.other", "goal.problem")),
     Section("systems", None, tables=("systems",), part_of=2),
-    Section("entities", 2, tables=("entities", "fields")),
+    Section("entities", 2, tables=("entities", "fields", "system_fields")),
     Section("ownership", 3, tables=("ownership",)),
     Section("statuses", None, tables=("statuses",), part_of=2),
-    Section("flows", 4, tables=("flows",)),
+    Section("flows", 4, tables=("flows", "mappings")),
     Section("success", 5, tables=("flows",)),
     Section("errors", 6, tables=("flows",)),
     Section("duplicates", 7, tables=("duplicates",)),

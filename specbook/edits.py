@@ -297,6 +297,19 @@ def _referring_cells(spec: Spec, kind: str, name: str, scope: str) -> Iterator[t
                     continue
                 if (col.kind == "list" and name in cell) or cell == name:
                     yield t.name, i, col.name
+    if kind == "fields":
+        yield from _mapping_cells(spec, name, scope)
+
+
+def _mapping_cells(spec: Spec, name: str, entity: str) -> Iterator[tuple[str, int, str]]:
+    """The cells of flows' mappings that name field ``name`` of ``entity`` (the flow gives the entity)."""
+    flows = spec["flows"]
+    carrying = {f for f, e in zip(flows["name"].tolist(), flows["entity"].tolist(), strict=True) if e == entity}
+    df = spec["mappings"]
+    for column in ("field", "target_field"):
+        for i, (flow, cell) in enumerate(zip(df["flow"].tolist(), df[column].tolist(), strict=True)):
+            if cell == name and flow in carrying:
+                yield "mappings", i, column
 
 
 def _own_rows(spec: Spec, kind: str, name: str, scope: str) -> tuple[str, str, list[int]]:
@@ -342,6 +355,8 @@ def rename(spec: Spec, kind: str, old: str, new: str, *, scope: str = "") -> Non
 def usages(spec: Spec, kind: str, name: str, *, scope: str = "") -> list[str]:
     """Where ``name`` is referred to, outside its own rows and their children, as readable locations."""
     children = {c.name for c in CHILDREN.get(kind, ())}
+    if kind == "fields":
+        children.add("system_fields")  # a field's names in each system describe the field itself
     out: list[str] = []
     for t, i, col in _referring_cells(spec, kind, name, scope):
         if t in children:
@@ -377,6 +392,9 @@ def remove_row(spec: Spec, table: str, row: int) -> None:
             assert child.parent is not None
             link = child.parent[1]
             _frame(spec, child.name, [r for r in table_records(spec[child.name]) if r[link] != record["name"]])
+        if kind == "fields":
+            _frame(spec, "system_fields", [r for r in table_records(spec["system_fields"])
+                                           if (r["entity"], r["field"]) != (scope, record["name"])])
         _drop_marks(spec, kind, str(record["name"]), scope)
     elif t.key:
         _drop_marks(spec, table, str(record[t.key[0]]), "")

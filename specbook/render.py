@@ -19,7 +19,7 @@ from typing import Any
 
 from specbook import lang
 from specbook.address import Address
-from specbook.checks import Report
+from specbook.checks import Report, format_words
 from specbook.definitions import (
     DEFAULT_WIDTH,
     SCALARS,
@@ -523,14 +523,151 @@ def _signoff(spec: Spec, w: _Words, report: Report) -> Html:
     return _table(head, rows, "sb-signoff", (20, 22, 22, 14, 22)) if rows else _empty(w)
 
 
+# --------------------------------------------------------------------------- field names per system, mappings
+
+
+def _format_cell(w: _Words, value: str) -> str:
+    return w.choice("field_format", value)
+
+
+def system_fields_html(spec: Spec, entity: str) -> Html:
+    """The fields of ``entity`` × the systems that hold it: each system's own name and format."""
+    w = _Words(spec.language)
+    rows = [r for r in _records(spec, "system_fields") if r["entity"] == entity]
+    if not rows:
+        return Html("")
+    systems = list(dict.fromkeys(r["system"] for r in rows))
+    cells = {(r["field"], r["system"]): r for r in rows}
+    fields = [f for f in spec.fields_of(entity) if any((f, s) in cells for s in systems)]
+    parts = [_tag("h4", w("handout.field_names"))]
+    for chunk in _chunks(systems, 3):
+        body = []
+        for f in fields:
+            line: list[object] = [f]
+            for system in chunk:
+                r = cells.get((f, system))
+                if r is None:
+                    line += ["", ""]
+                elif r["absent"]:
+                    line += [Html(f'<span class="sb-none">{esc(w("handout.absent"))}</span>'), ""]
+                else:
+                    name = Html(f"<code>{esc(r['name'])}</code>") if r["name"] else ""
+                    note = Html(f'<br><span class="sb-caption">{esc(r["note"])}</span>') if r["note"] else ""
+                    line += [Html(name + note), _format_cell(w, r["format"])]
+            body.append(line)
+        head = [w.label("system_fields", "field")]
+        for system in chunk:
+            head += [system, w("handout.format")]
+        parts.append(_table(head, body, "sb-system-fields", (16,)))
+    return _join(parts)
+
+
+def _entities_with_names(spec: Spec, w: _Words, report: Report) -> Html:
+    """The entities section followed, per entity, by its names and formats in each system."""
+    names = [e for e in spec.names("entities") if e in set(spec["system_fields"]["entity"].tolist())]
+    extra = [_join([_tag("h3", e), system_fields_html(spec, e)]) for e in names]
+    return _join([_entities(spec, w, report), *extra])
+
+
+def _system_field(spec: Spec) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(r["entity"], r["field"], r["system"]): r for r in _records(spec, "system_fields")}
+
+
+def mapping_html(spec: Spec, flow: str) -> Html:
+    """One flow's mapping: the table the contractor builds from, then the decisions in plain words."""
+    w = _Words(spec.language)
+    f = next((r for r in _records(spec, "flows") if r["name"] == flow), None)
+    if f is None:
+        raise KeyError(f"No flow named {flow!r}")
+    rows = [r for r in _records(spec, "mappings") if r["flow"] == flow]
+    if not rows:
+        return _tag("p", w("handout.mapping_empty"), "sb-empty")
+    held = _system_field(spec)
+    kinds = {(r["entity"], r["name"]): r["kind"] for r in _records(spec, "fields")}
+    source, target, entity = f["source"], f["target"], f["entity"]
+    body = []
+    decisions: list[str] = []
+    for r in rows:
+        field, into = r["field"], r["target_field"] or r["field"]
+        a = held.get((entity, field, source), {})
+        b = held.get((entity, into, target), {})
+
+        def name(x: dict[str, Any]) -> object:
+            if x.get("absent"):
+                return Html(f'<span class="sb-none">{esc(w("handout.absent"))}</span>')
+            return Html(f"<code>{esc(x['name'])}</code>") if x.get("name") else ""
+
+        conversion = w.choice("conversion", r["conversion"])
+        how = conversion or r["rule"] or ""
+        if conversion and r["rule"]:
+            how = f"{conversion}; {r['rule']}"
+        missing = w.choice("on_missing", r["on_missing"])
+        if r["on_missing"] == "default" and r["default"]:
+            missing = f"{missing}: {r['default']}"
+        label = field if into == field else f"{field} → {into}"
+        body.append([label, name(a), _format_cell(w, a.get("format", "")), name(b),
+                     _format_cell(w, b.get("format", "")), how, missing])
+        decisions += _decisions(w, r, a, b, source, target, kinds.get((entity, field), ""))
+    head = [w.label("mappings", "field"), w("handout.source_name", system=source), w("handout.format"),
+            w("handout.target_name", system=target), w("handout.format"), w.label("mappings", "conversion"),
+            w.label("mappings", "on_missing")]
+    parts = [_table(head, body, "sb-mapping", (14, 15, 13, 15, 13, 18, 12))]
+    if decisions:
+        items = "".join(f"<li>{esc(d)}</li>" for d in decisions)
+        parts += [_tag("h4", w("handout.decisions")), Html(f'<ul class="sb-decisions">{items}</ul>')]
+    return _join(parts)
+
+
+def _decisions(w: _Words, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any], source: str, target: str,
+               kind: str) -> list[str]:
+    """The customer-facing sentences for one mapped field."""
+    field, into = r["field"], r["target_field"] or r["field"]
+    rule = r["rule"].strip()
+    out = []
+    if into != field:
+        out.append(w("handout.decision_into", field=field, target_field=into, target=target))
+    if b.get("absent"):
+        out.append(w("handout.decision_no_target", field=field, target=target, rule=rule or "—"))
+    elif a.get("absent"):
+        out.append(w("handout.decision_no_source", field=field, source=source, rule=rule or "—"))
+    else:
+        src, dst = a.get("format", ""), b.get("format", "")
+        formats = {"field": field, "source": source, "target": target,
+                   "source_format": format_words(w.lang, src) if src else "—",
+                   "target_format": format_words(w.lang, dst) if dst else "—"}
+        if r["conversion"] and src and dst:
+            out.append(w("handout.decision_convert", **formats,
+                         conversion=lang.choice(w.lang, "conversion", r["conversion"])))
+        elif rule:
+            out.append(w("handout.decision_rule", **formats, rule=rule))
+    if r["on_missing"] and not a.get("absent"):
+        action = (w("handout.decision_default", default=r["default"]) if r["on_missing"] == "default"
+                  else w.choice("on_missing", r["on_missing"]).lower())
+        out.append(w("handout.decision_missing", field=field, source=source, action=action))
+    return out
+
+
+def _flows_with_mappings(spec: Spec, w: _Words, report: Report) -> Html:
+    """The flows section followed by the field mapping of every flow."""
+    flows = _records(spec, "flows")
+    if not flows:
+        return _flows(spec, w, report)
+    parts = [_flows(spec, w, report), _tag("h3", w("handout.mappings")),
+             _tag("p", w("handout.mapping_caption"), "sb-caption")]
+    for i, f in enumerate(flows, start=1):
+        route = f"{i}. {f['name']}: {f['source'] or '—'} → {f['target'] or '—'}"
+        parts += [_tag("h4", route), mapping_html(spec, f["name"])]
+    return _join(parts)
+
+
 _SECTIONS: dict[str, Callable[[Spec, _Words, Report], Html]] = {
     "project": _project,
     "goal": _goal,
     "systems": _systems,
-    "entities": _entities,
+    "entities": _entities_with_names,
     "ownership": _ownership,
     "statuses": _statuses,
-    "flows": _flows,
+    "flows": _flows_with_mappings,
     "success": _success,
     "errors": _errors,
     "duplicates": _duplicates,

@@ -43,8 +43,9 @@ def test_complete_spec_closes_every_question() -> None:
     assert (report.closed, report.total) == (8, 8), [q.reasons for q in report.questions]
     assert report.count("error") == 0, _pairs(report)
     assert report.count("warning") == 0, _pairs(report)
-    # the only note: the client's phone travels from the shop to the CRM, which is worth knowing
-    assert _pairs(report) == [("privacy.personal-travels", "entities[Order]")]
+    # the only notes: the client's phone travels from the shop to the CRM, which is worth knowing
+    assert _pairs(report) == [("privacy.personal-travels", "entities[Order]"),
+                              ("privacy.personal-mapped", "flows[Orders to CRM]")]
     assert report.ok
 
 
@@ -174,3 +175,55 @@ def test_unknown_key_field_reported_once() -> None:
     spec = patch_spec(specbook.load(COMPLETE), [{"set": "duplicates[0].key_fields", "value": ["Payment ID"]}])
     at = [c for c, loc in _pairs(specbook.check(spec)) if loc == "duplicates[Order].key_fields"]
     assert len(at) == 1, at
+
+
+# --------------------------------------------------------------------------- «data differ»: the mapping of a flow
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    # a required field left unmapped, in a Russian spec
+    ("unmapped_ru", ["Поток «Заказы в CRM»", "«Телефон получателя»", "из Интернет-магазин в CRM"]),
+    # two formats and no conversion, in an English spec
+    ("format_mismatch", ["Flow «Marketplace orders to ERP»", "«Order total»", "comes from Marketplace",
+                         "ERP keeps it", "choose a conversion"]),
+])
+def test_check_command_names_flow_field_and_both_systems(
+        name: str, words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from specbook.cli import main
+
+    code = main(["check", str(DATA / "specs" / f"{name}.yaml")])
+    out = capsys.readouterr().out
+    assert code != 0
+    line = next(x for x in out.splitlines() if words[0] in x)
+    for w in words:
+        assert w in line, (w, line)
+
+
+def test_examples_map_every_flow_and_close_every_question() -> None:
+    root = Path(__file__).resolve().parent.parent / "examples"
+    for path in sorted(root.glob("*/spec.yaml")):
+        spec = specbook.load(path)
+        report = specbook.check(spec)
+        assert (report.closed, report.count("error")) == (8, 0), (path, _pairs(report))
+        mapped = set(spec["mappings"]["flow"].tolist())
+        assert mapped == set(spec.names("flows")), path
+
+
+def test_every_format_pattern_takes_the_example_its_words_give() -> None:
+    """The example in each format's words («Whole kopecks (487000)») is a value of that format and of no
+    stricter one of its kind that claims another shape."""
+    from specbook import lang
+    from specbook.definitions import FIELD_FORMATS, FORMAT_PATTERNS
+
+    for kind, formats in FIELD_FORMATS.items():
+        for value in formats:
+            pattern = FORMAT_PATTERNS[value]
+            words = lang.choice("en", "field_format", value)
+            found = re.search(r"\((.+)\)$", words) or re.fullmatch(r"([+\d][\dX() -]+)", words.split(",")[0])
+            if pattern is None or found is None:
+                continue
+            example = found[1].strip('"').replace("X", "5")
+            assert re.fullmatch(pattern, example), (kind, value, example)
+    assert re.fullmatch(FORMAT_PATTERNS["rub_string"], "4870") is None
+    assert re.fullmatch(FORMAT_PATTERNS["national_8"], "+7 916 123-45-67") is None
+    assert re.fullmatch(FORMAT_PATTERNS["prefixed"], "ИМ-048213")

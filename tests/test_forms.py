@@ -240,9 +240,22 @@ def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -
     disk = on_disk(wb)
     assert records(disk, "duplicates")[0]["key_fields"] == ["Order no."]
     assert "Order number" in disk.fields_of("Payment")  # the other entity's field of that name is untouched
-    fields.select(2)  # Client phone: used nowhere
+    # the flow's mapping follows the new name
+    assert next(r["field"] for r in records(disk, "mappings") if r["flow"] == "Orders to CRM") == "Order no."
+    fields.select(2)  # Client phone: the flow «Orders to CRM» carries it
     form.field_tools.remove_button.click()
-    assert on_disk(wb).fields_of("Order") == ["Order no.", "Amount"]
+    assert "«Client phone» cannot be removed" in fields.message.text
+    assert on_disk(wb).fields_of("Order") == ["Order no.", "Amount", "Client phone"]
+    flows = section_form(wb, "flows")
+    flows.picker.dropdown.value = "Orders to CRM"
+    flows.mapping.select(2)  # the phone's row of the flow's mapping
+    flows.mapping_tools.remove_button.click()
+    fields.select(2)
+    form.field_tools.remove_button.click()  # its names in each system go with it
+    disk = on_disk(wb)
+    assert disk.fields_of("Order") == ["Order no.", "Amount"]
+    assert [r["field"] for r in records(disk, "system_fields") if r["entity"] == "Order"] == [
+        "Order no.", "Order no.", "Amount", "Amount"]
 
 
 def test_removing_an_entity_in_use_is_refused(wb: Workbook) -> None:

@@ -158,3 +158,38 @@ def test_diagram_of_any_number_of_systems(n: int) -> None:
                                                       for i in range(n - 1)])})
     root = ET.fromstring(diagram_svg(spec))
     assert len(root.findall("{http://www.w3.org/2000/svg}rect")) >= n
+
+
+# --------------------------------------------------------------------------- «data differ»: names, formats, mappings
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_every_flow_has_its_mapping_table_and_decisions(name: str) -> None:
+    spec = load(SPECS[name])
+    flows = render.section_html(spec, "flows", check(spec))
+    assert flows.count('class="sb-table sb-mapping"') == len(spec["flows"])
+    assert flows.count('class="sb-decisions"') == len(spec["flows"])
+    entities = render.section_html(spec, "entities", check(spec))
+    holding = set(spec["system_fields"]["entity"].tolist())
+    assert entities.count('class="sb-table sb-system-fields"') >= len(holding) > 0
+
+
+def test_the_customer_reads_the_phone_decision_in_plain_words() -> None:
+    spec = load(SPECS["shop-crm"])
+    text = re.sub(r"<[^>]+>", "", render.mapping_html(spec, "Клиенты в CRM"))
+    assert ("Телефон: Интернет-магазин присылает в формате «8 (XXX) XXX-XX-XX», CRM хранит в формате "
+            "«+7XXXXXXXXXX» — переводим при передаче: оставить цифры и заменить ведущую 8 на +7.") in text
+    assert "PHONE[0].VALUE" in text
+
+
+def test_names_given_for_a_system_stay_text_in_the_mapping() -> None:
+    spec = load(COMPLETE)
+    df = spec["system_fields"].copy()
+    df.loc[df.index[5], "name"] = "<img src=x onerror=alert(1)>"
+    df.loc[df.index[5], "note"] = "<script>alert(2)</script>"
+    spec["system_fields"] = df
+    flows = render.mapping_html(spec, "Orders to CRM")
+    entities = render.system_fields_html(spec, "Order")
+    for html in (flows, entities):
+        assert "<img" not in html and "<script" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in flows

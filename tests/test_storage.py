@@ -150,7 +150,7 @@ def test_key_order_is_fixed() -> None:
     assert _top_keys(specbook.dumps(specbook.Spec())) == TOP_KEYS
     flows = text.split("\nflows:\n")[1].split("\nduplicates:")[0]
     flow_keys = [m[1] for m in re.finditer(r"^(?:- |  )([a-z_]+):", flows, re.MULTILINE)]
-    columns = [c.name for c in TABLE["flows"].file_columns]
+    columns = [c.name for c in TABLE["flows"].file_columns] + ["mapping"]  # a flow's mapping comes last
     assert flow_keys == columns * 2
 
 
@@ -201,9 +201,24 @@ def test_text_that_yaml_would_retype_stays_text() -> None:
 
 def test_schema_1_migrates_to_its_schema_2_counterpart() -> None:
     old = specbook.load(DATA / "schema1" / "complete.v1.yaml")
-    assert old == specbook.load(COMPLETE)
-    assert specbook.dumps(old) == _text()
+    assert old == specbook.load(DATA / "schema2" / "complete.v2.yaml")
     assert old["flows"]["stuck_after_minutes"].tolist() == [15, 30]
+
+
+@pytest.mark.parametrize("old", ["schema1/complete.v1.yaml", "schema2/complete.v2.yaml"])
+def test_older_schemas_migrate_to_schema_3(old: str) -> None:
+    """A schema-1 or schema-2 file loads with no field names per system and no mappings; given the ones of
+    complete.yaml it is complete.yaml, and it is written back as schema 3."""
+    spec = specbook.load(DATA / old)
+    assert spec["system_fields"].empty and spec["mappings"].empty
+    text = specbook.dumps(spec)
+    assert text.startswith("schema_version: 3\n")
+    assert "  system_fields: []\n" in text and "  mapping: []\n" in text
+    assert specbook.loads(text) == spec
+    new = specbook.load(COMPLETE)
+    spec["system_fields"], spec["mappings"] = new["system_fields"], new["mappings"]
+    assert spec == new
+    assert specbook.dumps(spec) == _text()
 
 
 # --------------------------------------------------------------------------- broken files

@@ -175,9 +175,15 @@ class EntitiesForm(SectionForm):
         self.fields = self.table_grid("fields", where=current)
         self.field_tools = RowTools(self.wb, self.fields, parent=current)
         self.picker.listeners.append(self.fields.refresh)
+        self.system_fields = self.table_grid("system_fields", where=current)
+        self.system_field_tools = RowTools(self.wb, self.system_fields, add="blank", parent=current)
+        self.system_field_tools.add_button.description = self.text("forms.system_fields.add")
+        self.picker.listeners.append(self.system_fields.refresh)
         return [self.entity_tools.widget, self.entities.widget,
                 heading(self.text("forms.entities.fields")), self.picker.widget,
-                self.field_tools.widget, self.fields.widget]
+                self.field_tools.widget, self.fields.widget,
+                heading(self.text("forms.system_fields.title")), note(self.text("forms.system_fields.hint")),
+                self.system_field_tools.widget, self.system_fields.widget]
 
 
 # --------------------------------------------------------------------------- ownership and statuses
@@ -441,7 +447,14 @@ class FlowsForm(SectionForm):
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         self._figures()
+        chosen = lambda: {"flow": self.picker.current} if self.picker.current else None  # noqa: E731
+        self.mapping = self.table_grid("mappings", where=chosen)
+        self.mapping_tools = RowTools(self.wb, self.mapping, parent=chosen)
+        self.mapping_tools.add_button.description = self.text("forms.mappings.add")
+        self.picker.listeners.append(self.mapping.refresh)
         return [self.picker.widget, self.details.widget,
+                heading(self.text("forms.mappings.title")), note(self.text("forms.mappings.hint")),
+                self.mapping_tools.widget, self.mapping.widget,
                 heading(self.text("forms.figures.title")), self.figures,
                 heading(self.text("forms.flows.all")), self.overview.widget]
 
