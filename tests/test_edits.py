@@ -92,7 +92,7 @@ def test_edit(case: dict[str, Any]) -> None:
 def test_set_cell_returns_what_inverts_it() -> None:
     spec = specbook.load(COMPLETE)
     change = edits.set_cell(spec, "systems", 1, "name", "Sales CRM")
-    assert set(change.tables) == {"systems", "flows", "ownership", "statuses", "steps"}
+    assert set(change.tables) == {"systems", "flows", "ownership", "statuses", "steps", "system_fields"}
     change.undo(spec)
     assert spec == specbook.load(COMPLETE)
     change.redo(spec)
