@@ -193,7 +193,7 @@ def test_analyst_notes_stay_in_place_and_noise_is_dropped(tmp_path: Path) -> Non
 
 def test_a_failing_cell_names_itself(tmp_path: Path) -> None:
     folder = workbook_folder(tmp_path, [nbformat.v4.new_code_cell("1 / 0")], at=3)
-    with pytest.raises(WorkbookRunError, match="cell 4: ZeroDivisionError"):
+    with pytest.raises(WorkbookRunError, match=r"cell 4 \(1 / 0\): ZeroDivisionError"):
         export(folder, "html", tmp_path / "out")
 
 
