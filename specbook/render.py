@@ -35,10 +35,18 @@ class Html(str):
     """Markup that is already safe to insert as it is."""
 
 
-# Words longer than this get a possible line break every ``_CHUNK`` characters, so that a long code or
-# a pasted URL wraps in a narrow table column instead of widening the page.
+# Words longer than this get possible line breaks at their natural points (after "@", "/", "-", "_",
+# before "."), so that a long e-mail, code or pasted URL wraps in a narrow table column instead of widening
+# the page; a stretch of more than ``_CHUNK`` characters without such a point gets one every ``_CHUNK``.
 _LONG_WORD = re.compile(r"\S{25,}")
+_NATURAL = re.compile(r"(?<=[@/\-_])|(?=\.)")
 _CHUNK = 20
+
+
+def _breakable(word: str) -> str:
+    pieces = [p for p in _NATURAL.split(word) if p]
+    chunks = [p[i : i + _CHUNK] for p in pieces for i in range(0, len(p), _CHUNK)]
+    return "<wbr>".join(escape(c, quote=True) for c in chunks)
 
 
 def esc(value: object) -> Html:
@@ -46,9 +54,8 @@ def esc(value: object) -> Html:
     text = str(value)
     out, pos = [], 0
     for m in _LONG_WORD.finditer(text):
-        word = m.group()
         out.append(escape(text[pos : m.start()], quote=True))
-        out.append("<wbr>".join(escape(word[i : i + _CHUNK], quote=True) for i in range(0, len(word), _CHUNK)))
+        out.append(_breakable(m.group()))
         pos = m.end()
     out.append(escape(text[pos:], quote=True))
     return Html("".join(out).replace("\n", "<br>"))
@@ -236,8 +243,10 @@ def _systems(spec: Spec, w: _Words, report: Report) -> Html:
     if 0 < len(flows) <= LEGEND_FLOWS:
         items = "".join(f"<li><b>{i}</b> {esc(f['name'])}</li>" for i, f in enumerate(flows, start=1))
         legend = f'<ul class="sb-legend">{items}</ul>'
-    figure = f'<figure class="sb-diagram">{diagram_svg(spec)}<figcaption>{caption}{legend}</figcaption></figure>'
-    return _join([table, _tag("h3", w("handout.diagram")), Html(figure)])
+    figure = (f'<figure class="sb-diagram"><div class="sb-diagram-picture">{diagram_svg(spec)}</div>'
+              f"<figcaption>{caption}{legend}</figcaption></figure>")
+    heading = Html(f'<h3 class="sb-h3" id="sb-diagram">{esc(w("handout.diagram"))}</h3>')  # listed in the contents
+    return _join([table, heading, Html(figure)])
 
 
 def _entities(spec: Spec, w: _Words, report: Report) -> Html:

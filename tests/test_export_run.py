@@ -39,7 +39,7 @@ def workbook(tmp_path: Path, cells: list[Any] = (), at: int = 3, spec: Path = CO
 
 
 def _outputs(nb: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
-    return [(c["execution_count"], [{k: v for k, v in o.items()} for o in c["outputs"]])
+    return [(c["execution_count"], [dict(o) for o in c["outputs"]])
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 

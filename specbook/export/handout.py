@@ -28,7 +28,7 @@ _COVER = re.compile(r'<header class="sb-cover" lang="([a-z]{2,3})">')
 _PROJECT = re.compile(r'<h1 class="sb-project">(.*?)</h1>', re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _LANG = re.compile(r'<section class="sb-section sb-section-[a-z_]+" lang="([a-z]{2,3})">')
-_HEADING = re.compile(r'<h2 class="sb-h2" id="(sb-[a-z_]+)">([^<]*)</h2>')
+_HEADING = re.compile(r'<(h[23]) class="sb-h[23]" id="(sb-[a-z_]+)">([^<]*)</h[23]>')
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 
 
@@ -84,9 +84,11 @@ def _cell_blocks(cell: Mapping[str, Any]) -> list[str]:
     return [html for html in (output_html(o) for o in cell.get("outputs", [])) if html]
 
 
-def contents_html(language: str, headings: list[tuple[str, str]]) -> str:
-    """The table of contents: one link per section title (titles are already HTML-escaped)."""
-    items = "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in headings)
+def contents_html(language: str, headings: list[tuple[str, str, str]]) -> str:
+    """The table of contents: one link per section title and per listed figure (``h3``, indented); titles
+    are already HTML-escaped."""
+    items = "".join(f'<li class="sb-toc-{level}"><a href="#{anchor}">{title}</a></li>'
+                    for level, anchor, title in headings)
     heading = escape(lang.text(language, "handout.contents"))
     return f'<nav class="sb-toc" lang="{language}"><h2 class="sb-toc-h">{heading}</h2><ol>{items}</ol></nav>'
 
