@@ -44,9 +44,12 @@ _CHUNK = 20
 
 
 def _breakable(word: str) -> str:
+    """A long word with its break points; one without natural points enough is marked ``sb-long``: the
+    handout may break it anywhere, so that it never widens a table (names and e-mails are never marked)."""
     pieces = [p for p in _NATURAL.split(word) if p]
     chunks = [p[i : i + _CHUNK] for p in pieces for i in range(0, len(p), _CHUNK)]
-    return "<wbr>".join(escape(c, quote=True) for c in chunks)
+    html = "<wbr>".join(escape(c, quote=True) for c in chunks)
+    return f'<span class="sb-long">{html}</span>' if len(chunks) > len(pieces) else html
 
 
 def esc(value: object) -> Html:
