@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from specbook import lang
 from specbook.checks import check
 from specbook.errors import SpecError
-from specbook.export import DEFAULT_DIR, UnknownFormatError, WorkbookRunError, export
-from specbook.reporting import FORMATS
+from specbook.export import DEFAULT_DIR, UnknownFormatError, WorkbookRunError, export_handouts
+from specbook.reporting import FORMATS, to_text
 from specbook.scaffold import FolderNotEmptyError, UnknownExampleError, create, example_names
 from specbook.schema import json_schema_text
 from specbook.storage import load
@@ -32,6 +32,7 @@ examples:
   specbook check acme                         what is still open, grouped by question
   specbook check acme --format junit > report.xml
   specbook export acme                        handouts (HTML, PDF), spec copy and JSON Schema in exports/
+                                              beside the folder acme
   specbook app acme --port 8866               the workbook code-free in a browser, for the customer
 """
 
@@ -59,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                               "1: errors found; 2: unreadable input.")
     chk.add_argument("path", metavar="PATH", help="a spec.yaml file, or a workbook folder containing one")
     chk.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    chk.add_argument("--verbose", action="store_true",
+                     help="text output: add each finding's code and location (as in the JSON output)")
     chk.set_defaults(run=_check)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec file",
@@ -67,14 +70,18 @@ def _parser() -> argparse.ArgumentParser:
 
     exp = commands.add_parser("export", help="export the handout (HTML, PDF), the spec file and its JSON Schema",
                               description="Run the workbook of PATH with static views and write its handouts, a "
-                              "copy of the spec file and its JSON Schema to DIR; print the paths written. Exit 0: "
-                              "written; 2: unreadable input or a workbook cell failed.")
+                              "copy of the spec file and its JSON Schema to DIR; print the absolute paths written, "
+                              "and the readiness (with a warning when the spec has errors) on stderr. Exit 0: "
+                              "written; 1: --strict and the spec has errors (nothing written); 2: unreadable input "
+                              "or a workbook cell failed.")
     exp.add_argument("path", metavar="PATH",
                      help="a workbook folder, its spec.yaml or workbook.ipynb, or any spec file")
     exp.add_argument("--to", default="html,pdf", metavar="FORMATS",
                      help="comma-separated formats: html, pdf (default: html,pdf)")
-    exp.add_argument("-o", "--output", metavar="DIR", default=DEFAULT_DIR,
-                     help=f"folder to write to (default: {DEFAULT_DIR})")
+    exp.add_argument("-o", "--output", metavar="DIR", default=None,
+                     help=f"folder to write to (default: {DEFAULT_DIR}/ beside the workbook folder)")
+    exp.add_argument("--strict", action="store_true",
+                     help="write nothing and exit 1 when the spec has errors")
     exp.set_defaults(run=_export)
 
     app = commands.add_parser("app", help="serve the workbook code-free in a browser (customer mode)",
@@ -96,7 +103,10 @@ def _new(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     report = check(load(args.path))
-    sys.stdout.write(FORMATS[args.format](report, args.path))
+    if args.format == "text":
+        sys.stdout.write(to_text(report, args.path, verbose=args.verbose))
+    else:
+        sys.stdout.write(FORMATS[args.format](report, args.path))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
@@ -105,10 +115,33 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _skip_unused_format_checkers() -> None:
+    """nbconvert imports nbformat, which imports jsonschema, whose IRI format checker builds three grammars
+    at import (about 3 s of CPU) for a check no export makes: this command's process goes without it (the
+    checker is optional in jsonschema; every other format check stays)."""
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # Python's way to make an import fail
+
+
 def _export(args: argparse.Namespace) -> int:
-    for path in export(args.path, to=args.to, output_dir=args.output):
+    _skip_unused_format_checkers()
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    done = export_handouts(args.path, to=args.to, output_dir=args.output, refuse_errors=args.strict,
+                           on_kernel=say)
+    report = done.report
+    t = report.language
+    counts = lang.text(t, "ui.findings_count", errors=report.count("error"), warnings=report.count("warning"),
+                       infos=report.count("info"))
+    for path in done.paths:
         print(path)
-    return EXIT_OK
+    say(lang.text(t, "export.summary", path=args.path, readiness=report.readiness(), counts=counts))
+    if not report.ok:
+        key = "export.refused" if args.strict else "export.has_errors"
+        say(lang.text(t, key, count=report.count("error"), path=args.path))
+    return EXIT_FINDINGS if args.strict and not report.ok else EXIT_OK
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ from html import escape
 
 # The MIME type of the structured data a view hands the handout beside its HTML (see specbook.views and
 # specbook.export.handout): {"view": "title" | "readiness" | "section", "language": "en", and for a title
-# "title" (the project's name, plain text), for a section "section", "anchor" and "heading" (plain text)}.
+# "title" (the project's name, plain text), for a section "section", "anchor", "heading" (plain text) and
+# optionally "figures": [[anchor, title], …] listed under it in the contents}.
 VIEW_MIME = "application/vnd.specbook.view+json"
 
 
@@ -16,10 +17,21 @@ class Html(str):
     """Markup that is already safe to insert as it is."""
 
 
-# Words longer than this get a possible line break every ``_CHUNK`` characters, so that a long code or
-# a pasted URL wraps in a narrow table column instead of widening the page.
+# Words longer than this get possible line breaks at their natural points (after "@", "/", "-", "_",
+# before "."), so that a long e-mail, code or pasted URL wraps in a narrow table column instead of widening
+# the page; a stretch of more than ``_CHUNK`` characters without such a point gets one every ``_CHUNK``.
 _LONG_WORD = re.compile(r"\S{25,}")
+_NATURAL = re.compile(r"(?<=[@/\-_])|(?=\.)")
 _CHUNK = 20
+
+
+def _breakable(word: str) -> str:
+    """A long word with its break points; one without natural points enough is marked ``sb-long``: the
+    handout may break it anywhere, so that it never widens a table (names and e-mails are never marked)."""
+    pieces = [p for p in _NATURAL.split(word) if p]
+    chunks = [p[i : i + _CHUNK] for p in pieces for i in range(0, len(p), _CHUNK)]
+    html = "<wbr>".join(escape(c, quote=True) for c in chunks)
+    return f'<span class="sb-long">{html}</span>' if len(chunks) > len(pieces) else html
 
 
 def esc(value: object, *, breaks: bool = True) -> Html:
@@ -31,9 +43,8 @@ def esc(value: object, *, breaks: bool = True) -> Html:
         return Html(escape(text, quote=True))
     out, pos = [], 0
     for m in _LONG_WORD.finditer(text):
-        word = m.group()
         out.append(escape(text[pos : m.start()], quote=True))
-        out.append("<wbr>".join(escape(word[i : i + _CHUNK], quote=True) for i in range(0, len(word), _CHUNK)))
+        out.append(_breakable(m.group()))
         pos = m.end()
     out.append(escape(text[pos:], quote=True))
     return Html("".join(out).replace("\n", "<br>"))

@@ -40,6 +40,7 @@ from specbook.values import format_count
 MATRIX_COLUMNS = 5
 # The diagram's numbers are explained beside it up to this many flows; beyond, the flow tables do it.
 LEGEND_FLOWS = 30
+DIAGRAM_ANCHOR = "sb-diagram"  # the diagram's heading, listed in the contents (see section_bundle)
 
 
 def _tag(name: str, content: object, cls: str = "") -> Html:
@@ -175,9 +176,11 @@ def readiness_bundle(report: Report) -> dict[str, Any]:
 def section_bundle(spec: Spec, key: str, report: Report) -> dict[str, Any]:
     """A section as a view displays it: its HTML, and its anchor and title for the table of contents."""
     html = section_html(spec, key, report)
-    return {"text/html": html,
-            VIEW_MIME: {"view": "section", "language": spec.language, "section": key, "anchor": f"sb-{key}",
-                        "heading": lang.text(spec.language, f"sections.{key}.title")}}
+    view: dict[str, Any] = {"view": "section", "language": spec.language, "section": key, "anchor": f"sb-{key}",
+                            "heading": lang.text(spec.language, f"sections.{key}.title")}
+    if key == "systems":  # the diagram is listed in the contents under its section
+        view["figures"] = [[DIAGRAM_ANCHOR, lang.text(spec.language, "handout.diagram")]]
+    return {"text/html": html, VIEW_MIME: view}
 
 
 # --------------------------------------------------------------------------- cover and readiness
@@ -280,8 +283,10 @@ def _systems(spec: Spec, w: _Words, report: Report) -> Html:
     if 0 < len(flows) <= LEGEND_FLOWS:
         items = "".join(f"<li><b>{i}</b> {esc(f['name'])}</li>" for i, f in enumerate(flows, start=1))
         legend = f'<ul class="sb-legend">{items}</ul>'
-    figure = f'<figure class="sb-diagram">{diagram_svg(spec)}<figcaption>{caption}{legend}</figcaption></figure>'
-    return _join([table, _tag("h3", w("handout.diagram")), Html(figure)])
+    figure = (f'<figure class="sb-diagram"><div class="sb-diagram-picture">{diagram_svg(spec)}</div>'
+              f"<figcaption>{caption}{legend}</figcaption></figure>")
+    heading = Html(f'<h3 class="sb-h3" id="{DIAGRAM_ANCHOR}">{esc(w("handout.diagram"))}</h3>')
+    return _join([table, heading, Html(figure)])
 
 
 def _entities(spec: Spec, w: _Words, report: Report) -> Html:
@@ -376,27 +381,31 @@ def _flows(spec: Spec, w: _Words, report: Report) -> Html:
         staleness = figures.staleness_minutes if figures else None
         delay = f["max_delay_minutes"]
         if not f["trigger"]:
-            transfers_cell: object = ""
-            stale_cell: object = ""
+            cost: object = ""
+            risk: object = ""
         elif TRIGGER_PERIOD_MINUTES.get(f["trigger"]) is None:
-            transfers_cell, stale_cell = w("handout.as_requested"), w("handout.unbounded")
+            cost, risk = w("handout.as_requested"), w("handout.unbounded")
         else:
-            transfers_cell = _number(transfers) if transfers is not None else w("ui.unknown")
-            stale_cell = w("handout.immediate") if staleness == 0 else w.duration(staleness or 0)
-            if staleness and delay is not None and staleness > delay:
-                stale_cell = Html(f'<span class="sb-warn">⚠ {esc(stale_cell)} ({esc(w("handout.too_late"))})'
-                                  "</span>")
+            cost = _number(transfers) if transfers is not None else w("ui.unknown")
+            risk = w("handout.immediate") if staleness == 0 else w.duration(staleness or 0)
+            if delay is not None and staleness is not None:
+                over = staleness > delay
+                risk = w("handout.risk_over" if over else "handout.risk_within", staleness=risk,
+                         delay=w.duration(delay))
+                if over:
+                    risk = Html(f'<span class="sb-warn">⚠ {esc(risk)}</span>')
         rows.append([i, w.choice("trigger", f["trigger"]),
-                     _number(f["volume_per_day"]) if f["volume_per_day"] is not None else "",
-                     w.duration(delay) if delay is not None else "", transfers_cell, stale_cell, f["why"]])
-    freq_head = [no, w.label("flows", "trigger"), w.label("flows", "volume_per_day"),
-                 w.label("flows", "max_delay_minutes"), w("handout.transfers"), w("handout.staleness"),
-                 w.label("flows", "why")]
+                     _number(f["volume_per_day"]) if f["volume_per_day"] is not None else "", cost, risk,
+                     f["why"]])
+    # cost and risk as the title promises: transfers per day, and the worst-case staleness against the
+    # acceptable delay (both in the cells' own units, so no header names one)
+    freq_head = [no, w.label("flows", "trigger"), w.label("flows", "volume_per_day"), w("handout.transfers"),
+                 w("handout.staleness"), w.label("flows", "why")]
     return _join([
         _tag("h3", w("handout.routes")),
         routes,
         _tag("h3", w("handout.frequency")),
-        _table(freq_head, rows, "sb-frequency", (5, 13, 10, 12, 10, 12, 38)),
+        _table(freq_head, rows, "sb-frequency", (5, 15, 12, 13, 25, 30)),
         _tag("p", w("handout.figures_note"), "sb-caption"),
     ])
 
@@ -419,9 +428,8 @@ def _errors(spec: Spec, w: _Words, report: Report) -> Html:
         return _empty(w)
     cards = []
     for i, f in enumerate(flows, start=1):
-        notify = " — ".join(v for v in (f["notify"].strip(), f["notify_how"].strip()) if v)
         stuck = f["stuck_after_minutes"]
-        pairs = [(w.label("flows", "notify"), notify),
+        pairs = [(w.label("flows", "notify"), f["notify"]), (w("handout.notify_how"), f["notify_how"]),
                  (w.label("flows", "operator_action"), f["operator_action"]),
                  (w("handout.stuck_after"), w.duration(stuck) if stuck is not None else ""),
                  (w.label("flows", "workaround"), f["workaround"])]

@@ -15,9 +15,9 @@ def _section_title(language: str, key: str) -> str:
     return lang.text(language, f"sections.{key}.title")
 
 
-def to_text(report: Report, source: str = "") -> str:
+def to_text(report: Report, source: str = "", verbose: bool = False) -> str:
     """Findings grouped by section in workbook order, with the readiness of each question, in the spec's
-    language."""
+    language; ``verbose`` adds each finding's code and location."""
     t = report.language
     lines = [f"{visible(source)}: {report.readiness()}" if source else report.readiness(), ""]
     for q in report.questions:
@@ -29,7 +29,8 @@ def to_text(report: Report, source: str = "") -> str:
         lines += ["", _section_title(t, key)]
         for f in findings:
             severity = lang.choice(t, "severity", f.severity)
-            lines.append(f"  {severity}: {visible(f.message)}  [{f.code} @ {visible(f.location)}]")
+            detail = f"  [{f.code} @ {visible(f.location)}]" if verbose else ""
+            lines.append(f"  {severity}: {visible(f.message)}{detail}")
     if not groups:
         lines += ["", lang.text(t, "ui.no_findings")]
     lines += ["", lang.text(t, "ui.findings_count", errors=report.count("error"),

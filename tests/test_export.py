@@ -193,7 +193,7 @@ def test_analyst_notes_stay_in_place_and_noise_is_dropped(tmp_path: Path) -> Non
 
 def test_a_failing_cell_names_itself(tmp_path: Path) -> None:
     folder = workbook_folder(tmp_path, [nbformat.v4.new_code_cell("1 / 0")], at=3)
-    with pytest.raises(WorkbookRunError, match="cell 4: ZeroDivisionError"):
+    with pytest.raises(WorkbookRunError, match=r"cell 4 \(1 / 0\): ZeroDivisionError"):
         export(folder, "html", tmp_path / "out")
 
 
@@ -269,3 +269,76 @@ def test_pdf_fetches_nothing_but_embedded_data() -> None:
             '<style>@import url("http://127.0.0.1:9/x.css"); p { background: url(file:///etc/hostname) }</style>'
             '<p>Привет</p><img src="/etc/passwd"><img src="http://127.0.0.1:9/x.png">')
     assert to_pdf(html).startswith(b"%PDF")
+
+
+# --------------------------------------------------------------------------- typography of the PDF
+
+_TEXT_KINDS = ("name", "text", "ref")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def raw_pdf_text(path: Path) -> str:
+    """The PDF's text in drawing order: the lines of one table cell come one after another."""
+    out = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True)
+    return out.stdout.decode("utf-8").replace("\u00ad", "-")
+
+
+def found_whole(phrase: str, text: str) -> bool:
+    """``phrase`` is in ``text``, its words whole: lines may break only at its spaces and at the natural
+    points of a word (after its own hyphens, "@", "/", "_", before a "."), never elsewhere inside a word."""
+    parts = [re.sub(r"(\\?[@/\-_])", r"\1\\s*", re.escape(word)).replace(r"\.", r"\s*\.") for word in phrase.split()]
+    return re.search(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", text) is not None
+
+
+def answers(spec: Spec) -> list[str]:
+    """Every answer typed as text (names, references, free text) and every scalar answer."""
+    from specbook.definitions import SCALARS, TABLES
+
+    values = [str(spec.scalar(f"{s.group}.{s.name}")) for s in SCALARS if s.kind in _TEXT_KINDS]
+    for table in TABLES:
+        if table.name == "open_points":
+            continue  # its location is shown in words, not as stored
+        for column in table.columns:
+            if column.kind in _TEXT_KINDS and column.name in spec[table.name]:
+                values += [str(v) for v in spec[table.name][column.name].tolist()]
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def protected(handout: Handout) -> list[str]:
+    """Names, identifiers, e-mails and column headers: nothing of these may be hyphenated or cut."""
+    spec = handout.spec
+    names = [n for table in ("systems", "entities", "flows", "scenarios") for n in spec.names(table)]
+    names += spec["fields"]["name"].tolist() + spec["signoff"]["name"].tolist()
+    ids = [e for e, kind in zip(spec["fields"]["example"], spec["fields"]["kind"], strict=True)
+           if kind == "identifier"]
+    emails = [m for value in answers(spec) for m in _EMAIL.findall(value)]
+    headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th>(.*?)</th>", handout.html)]
+    from html import unescape
+
+    return [p for p in dict.fromkeys(unescape(h).strip() for h in [*names, *ids, *emails, *headers]) if p]
+
+
+def test_pdf_never_splits_a_name_identifier_email_or_header(handout: Handout) -> None:
+    text = raw_pdf_text(handout.pdf)
+    missing = [p for p in protected(handout) if not found_whole(p, text)]
+    assert not missing, missing
+    words_kept = {w.lower() for p in protected(handout) for w in re.findall(r"\w+", p)}
+    hyphenated = {(a + b).lower() for a, b in re.findall(r"(\w+)-\n(\w+)", text)}
+    assert not hyphenated & words_kept, sorted(hyphenated & words_kept)
+
+
+def test_pdf_search_finds_every_short_answer(handout: Handout) -> None:
+    text = raw_pdf_text(handout.pdf)
+    short = [a for a in dict.fromkeys(answers(handout.spec)) if len(a) <= 25]
+    assert len(short) > 20
+    missing = [a for a in short if not found_whole(a, text)]
+    assert not missing, missing
+
+
+def test_diagram_is_laid_out_by_graphviz_and_listed_in_the_contents(handout: Handout) -> None:
+    html = handout.html
+    toc = html[html.index('class="sb-toc"') : html.index("</nav>")]
+    assert '<a href="#sb-diagram">' in toc and 'id="sb-diagram"' in html
+    if shutil.which("dot"):
+        assert 'class="graph"' in html  # Graphviz's own group: the layout is dot's
+    assert letters(lang.text(handout.spec.language, "handout.diagram")) in letters(pdf_text(handout.pdf, 2))

@@ -2,33 +2,39 @@
 
 ``export(path)`` runs the workbook once (its own ``workbook.ipynb``, or the standard one when the folder has
 none) and renders every requested format from that one run, through the same nbconvert exporter that
-``jupyter nbconvert --to specbook_html`` uses. Files are named after the project and the spec's version
-(or date) and written to ``exports/`` unless told otherwise.
+``jupyter nbconvert --to specbook_html`` uses. A workbook of specbook's own cells runs in this process; one
+with the analyst's own code runs in a fresh kernel (see :mod:`specbook.export.run`). The spec is read once.
+Files are named after the project and the spec's version (or date) and written to ``exports/`` beside the
+workbook folder unless told otherwise.
 
-This module imports nothing heavy: nbconvert and WeasyPrint are loaded only while the kernel boots.
+This module imports nothing heavy: nbconvert and WeasyPrint are loaded only when a handout is rendered.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from specbook import lang
+from specbook.checks import Report, check
 from specbook.export.naming import stem
-from specbook.export.run import WorkbookRunError, execute
+from specbook.export.run import WorkbookRunError, execute, execute_here, own_cells
 from specbook.model import Spec
 from specbook.scaffold import WORKBOOK_FILE, template_path
 from specbook.schema import json_schema_text
 from specbook.storage import SPEC_FILE, atomic_write, load, resolve, save
+from specbook.workbook import Workbook
 
 FORMATS: tuple[str, ...] = ("html", "pdf")
 DEFAULT_DIR = "exports"
 
-__all__ = ["DEFAULT_DIR", "FORMATS", "UnknownFormatError", "WorkbookRunError", "export"]
+__all__ = ["DEFAULT_DIR", "FORMATS", "Exported", "UnknownFormatError", "WorkbookRunError", "export", "export_handouts"]
 
 
 class UnknownFormatError(ValueError):
@@ -71,52 +77,93 @@ def _stage(source: str | os.PathLike[str] | Spec, scratch: Path) -> _Source:
     return _Source(scratch, template_path())
 
 
+def default_dir(source: str | os.PathLike[str] | Spec) -> Path:
+    """Where handouts go unless told: ``exports/`` beside the workbook folder (beside the spec file when it
+    is not a workbook's ``spec.yaml``), or in the current folder for a :class:`Spec`; always absolute."""
+    if isinstance(source, Spec):
+        return Path.cwd() / DEFAULT_DIR
+    path = Path(source).resolve()
+    if path.suffix == ".ipynb" or (not path.is_dir() and path.name != SPEC_FILE):
+        return path.parent / DEFAULT_DIR  # a notebook or a bare spec file: beside it
+    folder = path if path.is_dir() else path.parent
+    return folder.parent / DEFAULT_DIR
+
+
+@dataclass
+class Exported:
+    """What one export did: the files written (none when refused), the check of the spec, and whether the
+    workbook needed a kernel for the analyst's own code."""
+
+    paths: list[Path]
+    report: Report
+    kernel: bool
+
+
 def export(
     source: str | os.PathLike[str] | Spec,
     to: str | Iterable[str] = FORMATS,
-    output_dir: str | os.PathLike[str] = DEFAULT_DIR,
+    output_dir: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Export the workbook at ``source`` (a workbook folder, its ``spec.yaml`` or ``workbook.ipynb``, any spec
-    file, or a :class:`Spec`) to the formats ``to``; return the paths written: the handouts, then the spec
-    file and its JSON Schema. Raises :class:`specbook.SpecError` for an unreadable spec and
-    :class:`WorkbookRunError` when a cell of the workbook fails."""
+    file, or a :class:`Spec`) to the formats ``to``; return the absolute paths written: the handouts, then
+    the spec file and its JSON Schema (into ``output_dir``, by default ``exports/`` beside the workbook
+    folder). Raises :class:`specbook.SpecError` for an unreadable spec and :class:`WorkbookRunError` when a
+    cell of the workbook fails."""
+    return export_handouts(source, to, output_dir).paths
+
+
+def export_handouts(
+    source: str | os.PathLike[str] | Spec,
+    to: str | Iterable[str] = FORMATS,
+    output_dir: str | os.PathLike[str] | None = None,
+    *,
+    refuse_errors: bool = False,
+    on_kernel: Callable[[str], None] | None = None,
+) -> Exported:
+    """:func:`export` with what the command line reports: the check of the spec, and whether a kernel ran.
+    ``refuse_errors`` writes nothing when the spec has errors; ``on_kernel`` is told (with the reason, in
+    the spec's language) before a kernel is started for the analyst's own code."""
     wanted = formats(to)
     if not wanted:
         raise UnknownFormatError(str(to))
+    target = Path(output_dir).resolve() if output_dir is not None else default_dir(source)
     with tempfile.TemporaryDirectory(prefix="specbook-export-") as tmp:
         staged = _stage(source, Path(tmp))
-        return _export(staged, wanted, Path(output_dir))
+        return _export(staged, wanted, target, refuse_errors, on_kernel)
 
 
-def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path) -> list[Path]:
-    notebook = staged.notebook.read_text(encoding="utf-8")
+def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_errors: bool,
+            on_kernel: Callable[[str], None] | None) -> Exported:
+    notebook: dict[str, Any] = json.loads(staged.notebook.read_text(encoding="utf-8"))
     spec_file = staged.folder / SPEC_FILE
-    loaded: dict[str, Any] = {}
+    spec_bytes = spec_file.read_bytes()
+    plan = own_cells(notebook)
+    workbook = Workbook(staged.folder) if isinstance(plan, list) else None
+    spec = workbook.spec if workbook is not None else load(spec_file)  # the one parse of the spec here
+    report = workbook.report if workbook is not None else check(spec)
+    if refuse_errors and not report.ok:
+        return Exported([], report, workbook is None)
+    if isinstance(plan, list) and workbook is not None:  # specbook's own cells only: their outputs come from here
+        executed: Any = execute_here(notebook, workbook, plan)
+    else:
+        if on_kernel is not None and isinstance(plan, int):
+            on_kernel(lang.text(spec.language, "export.kernel_needed", number=plan + 1))
+        executed = execute(notebook, staged.folder, language=spec.language)
+    name = stem(spec)
+    from specbook.export import exporters
 
-    def while_starting() -> None:  # the kernel boots meanwhile
-        loaded["spec"] = load(spec_file)
-        loaded["spec_file"] = spec_file.read_bytes()
-        from specbook.export import exporters
-
-        loaded["exporter"] = exporters.HandoutHTMLExporter(execute=False)
-        if "pdf" in wanted:
-            from specbook.export import pdf
-
-            loaded["pdf"] = pdf
-
-    executed = execute(notebook, staged.folder, while_starting=while_starting)
-    name = stem(loaded["spec"])
-    html, _ = loaded["exporter"].from_notebook_node(
-        executed, resources={"metadata": {"path": str(staged.folder), "name": name}})
+    html = exporters.render_html(executed, staged.folder, name)
     output_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if "html" in wanted:
         written.append(_write(output_dir / f"{name}.html", html.encode("utf-8")))
     if "pdf" in wanted:
-        written.append(_write(output_dir / f"{name}.pdf", loaded["pdf"].to_pdf(html)))
-    written.append(_write(output_dir / f"{name}.spec.yaml", loaded["spec_file"]))
+        from specbook.export.pdf import to_pdf
+
+        written.append(_write(output_dir / f"{name}.pdf", to_pdf(html)))
+    written.append(_write(output_dir / f"{name}.spec.yaml", spec_bytes))
     written.append(_write(output_dir / f"{name}.schema.json", json_schema_text().encode("utf-8")))
-    return written
+    return Exported(written, report, workbook is None)
 
 
 def _write(path: Path, data: bytes) -> Path:

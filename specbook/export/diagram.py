@@ -1,13 +1,17 @@
-"""The diagram of systems and flows as inline SVG: systems on a circle, one arrow per direction between
-two systems, labelled with the numbers of the flows it carries.
+"""The diagram of systems and flows as inline SVG: one box per system, one arrow per direction between two
+systems, labelled with the numbers of the flows it carries.
 
-Pure and self-contained (no fonts, images or links to fetch), so the browser and the PDF renderer draw
-the same picture. Every name is escaped and cut to fit its box.
+Laid out by Graphviz ``dot`` (arrows cross only where the graph forces it); where ``dot`` is missing or
+fails, systems stand on a circle. Self-contained either way (no fonts, images or links to fetch), so the
+browser and the PDF renderer draw the same picture. Every name is escaped and cut to fit its box.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import subprocess
 from html import escape
 
 from specbook.model import Spec, table_records
@@ -66,8 +70,78 @@ def _label(numbers: list[int]) -> str:
     return f"{shown} +{len(numbers) - 3}" if len(numbers) > 3 else shown
 
 
+DOT_TIMEOUT = 30  # seconds; a diagram of a few dozen systems takes well under one
+_FONT = "DejaVu Sans"
+_SVG_START = re.compile(r"<svg\b")
+_DROP = re.compile(r"<!--.*?-->|<title>.*?</title>", re.DOTALL)
+
+
+def _graph(spec: Spec) -> tuple[list[str], dict[tuple[str, str], list[int]]]:
+    """The systems (declared ones first) and, per direction between two systems, the numbers of its flows."""
+    flows = table_records(spec["flows"])
+    systems = list(dict.fromkeys(spec.names("systems")))
+    for f in flows:
+        for end in (f["source"], f["target"]):
+            if end and end not in systems:
+                systems.append(end)
+    edges: dict[tuple[str, str], list[int]] = {}
+    for number, f in enumerate(flows, start=1):
+        if f["source"] and f["target"] and f["source"] != f["target"]:
+            edges.setdefault((f["source"], f["target"]), []).append(number)
+    return systems, edges
+
+
+def _dot_string(text: str) -> str:
+    """``text`` as a DOT quoted string that ``dot`` shows as it is (no escape sequence is interpreted)."""
+    clean = "".join(ch if ch.isprintable() else " " for ch in text)
+    return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot_source(spec: Spec) -> str:
+    """The graph of ``spec`` in Graphviz's DOT language: left to right, in the handout's colours."""
+    systems, edges = _graph(spec)
+    ids = {name: f"s{i}" for i, name in enumerate(systems)}
+    lines = [
+        "digraph specbook {",
+        f'  graph [rankdir=LR, nodesep=0.35, ranksep=0.9, pad=0.15, fontname="{_FONT}"];',
+        f'  node [shape=box, style="rounded,filled", fillcolor="#eef3f8", color="#3b5b7a", fontname="{_FONT}", '
+        'fontsize=11, fontcolor="#1d3144", margin="0.15,0.08"];',
+        f'  edge [color="#3b5b7a", fontname="{_FONT}", fontsize=10, fontcolor="#1d3144", arrowsize=0.8];',
+    ]
+    for name in systems:
+        label = "\\n".join(_dot_string(line)[1:-1] for line in _lines(name))
+        lines.append(f'  {ids[name]} [label="{label}"];')
+    for (a, b), numbers in edges.items():
+        lines.append(f"  {ids[a]} -> {ids[b]} [label={_dot_string(' ' + _label(numbers) + ' ')}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_svg(spec: Spec) -> str | None:
+    """The diagram laid out by Graphviz, or None when ``dot`` is not installed or fails."""
+    dot = shutil.which("dot")
+    if dot is None:
+        return None
+    try:
+        done = subprocess.run([dot, "-Tsvg"], input=dot_source(spec).encode("utf-8"), capture_output=True,
+                              timeout=DOT_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    svg = done.stdout.decode("utf-8", "replace")
+    start = _SVG_START.search(svg)
+    if done.returncode != 0 or start is None or "</svg>" not in svg:
+        return None
+    svg = _DROP.sub("", svg[start.start() : svg.rindex("</svg>") + len("</svg>")])
+    return svg.replace("<svg ", '<svg class="sb-svg" role="img" ', 1)
+
+
 def diagram_svg(spec: Spec) -> str:
     """The systems of ``spec`` and the flows between them as one ``<svg>`` element."""
+    return _dot_svg(spec) or circle_svg(spec)
+
+
+def circle_svg(spec: Spec) -> str:
+    """The diagram without Graphviz: the systems on a circle, straight arrows between them."""
     flows = table_records(spec["flows"])
     systems = list(dict.fromkeys(spec.names("systems")))
     for f in flows:

@@ -1,8 +1,9 @@
 """The nbconvert exporters ``specbook_html`` and ``specbook_pdf`` (registered as entry points).
 
 ``jupyter nbconvert --to specbook_pdf acme/workbook.ipynb`` runs the workbook in its folder with static
-views, turns the results into the handout (:mod:`specbook.export.handout`) and fills the
-``specbook_handout`` template; the PDF exporter passes that HTML to :func:`specbook.export.pdf.to_pdf`.
+views (in this process when it holds only specbook's own cells, else in a kernel), turns the results into
+the handout (:mod:`specbook.export.handout`) and fills the ``specbook_handout`` template; the PDF exporter
+passes that HTML to :func:`specbook.export.pdf.to_pdf`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from nbconvert.exporters import TemplateExporter
+from nbformat import from_dict
 from traitlets import Bool, Integer, default
 
 from specbook.export import handout, run
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def run_workbook(nb: Any, folder: str | Path, timeout: int = run.TIMEOUT) -> Any:
+    """``nb`` run in ``folder``: here when it holds only specbook's own cells, else in a fresh kernel."""
+    from specbook.workbook import Workbook
+
+    plan = run.own_cells(nb)
+    if isinstance(plan, list):
+        return from_dict(run.execute_here(nb, Workbook(folder), plan))
+    return run.execute(nb, folder, timeout=timeout)
 
 
 class HandoutHTMLExporter(TemplateExporter):
@@ -50,7 +62,7 @@ class HandoutHTMLExporter(TemplateExporter):
     def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:  # type: ignore[override]
         resources = self._init_resources(resources)
         folder = resources.get("metadata", {}).get("path") or "."
-        nb = run.execute(nb, folder, timeout=self.timeout) if self.execute else nb  # nbconvert copies it
+        nb = run_workbook(nb, folder, self.timeout) if self.execute else nb  # nbconvert copies it
         name = resources.get("metadata", {}).get("name") or ""
         resources["specbook"] = handout.build(nb, fallback_title=name).as_resources()
         output, resources = super().from_notebook_node(nb, resources, **kw)
@@ -72,3 +84,10 @@ class HandoutPDFExporter(HandoutHTMLExporter):
 
         html, resources = super().from_notebook_node(nb, resources, **kw)
         return to_pdf(html), resources
+
+
+def render_html(executed: Any, folder: str | Path, name: str) -> str:
+    """The handout HTML of an already executed workbook, through the ``specbook_html`` exporter."""
+    html, _ = HandoutHTMLExporter(execute=False).from_notebook_node(
+        from_dict(executed), resources={"metadata": {"path": str(folder), "name": name}})
+    return html

@@ -86,9 +86,11 @@ def _cell_blocks(cell: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]
     return out
 
 
-def contents_html(language: str, headings: list[tuple[str, str]]) -> str:
-    """The table of contents: one link per ``(anchor, title)`` of a section (titles as plain text)."""
-    items = "".join(f'<li><a href="#{esc(anchor)}">{esc(title)}</a></li>' for anchor, title in headings)
+def contents_html(language: str, headings: list[tuple[str, str, str]]) -> str:
+    """The table of contents: one link per ``(level, anchor, title)`` — a section title (``h2``) or a listed
+    figure (``h3``, indented); titles are plain text."""
+    items = "".join(f'<li class="sb-toc-{level}"><a href="#{esc(anchor)}">{esc(title)}</a></li>'
+                    for level, anchor, title in headings)
     heading = esc(lang.text(language, "handout.contents"))
     return f'<nav class="sb-toc" lang="{language}"><h2 class="sb-toc-h">{heading}</h2><ol>{items}</ol></nav>'
 
@@ -120,13 +122,16 @@ def build(nb: Mapping[str, Any], fallback_title: str = "") -> Handout:
     if language not in lang.LANGUAGES:
         language = lang.DEFAULT_LANGUAGE
     title = str(cover.get("title") or fallback_title) if cover else fallback_title
-    headings: dict[str, str] = {}
+    headings: dict[str, tuple[str, str, str]] = {}
     first: int | None = None
     for i, (_, view) in enumerate(parts):
         if view.get("view") == "section" and isinstance(view.get("anchor"), str):
-            headings.setdefault(str(view["anchor"]), str(view.get("heading", "")))
+            anchor = str(view["anchor"])
+            headings.setdefault(anchor, ("h2", anchor, str(view.get("heading", ""))))
+            for sub_anchor, sub_title in view.get("figures", ()):
+                headings.setdefault(str(sub_anchor), ("h3", str(sub_anchor), str(sub_title)))
             first = i if first is None else first
     blocks = [html for html, _ in parts]
     if first is not None:
-        blocks.insert(first, contents_html(language, list(headings.items())))
+        blocks.insert(first, contents_html(language, list(headings.values())))
     return Handout(language, title, blocks, stylesheet() + page_css(language))

@@ -19,6 +19,9 @@ _CYRILLIC = dict(zip(
     strict=True,
 ))
 MAX_LENGTH = 60
+# Words a cut name must not end on: they promise a word that was cut off («…-dostavkoy-i»).
+_DANGLING = frozenset({"i", "s", "v", "k", "o", "u", "na", "po", "ob", "ot", "do", "za", "iz", "ili", "dlya", "pri",
+                       "a", "an", "and", "or", "of", "the", "to", "for", "with", "in", "on", "by", "at"})
 
 
 def slug(text: str, fallback: str = "spec") -> str:
@@ -31,9 +34,15 @@ def slug(text: str, fallback: str = "spec") -> str:
             out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii"))
     value = re.sub(r"[^a-z0-9.]+", "-", "".join(out))
     value = re.sub(r"-{2,}", "-", value).strip("-.")
-    if len(value) > MAX_LENGTH:  # cut at a word's end where there is one
+    if len(value) > MAX_LENGTH:  # cut at a word's end where there is one, never on a dangling "and"
         cut = value[: MAX_LENGTH + 1]
-        value = cut.rsplit("-", 1)[0] if "-" in cut[MAX_LENGTH // 2 :] else value[:MAX_LENGTH]
+        if "-" not in cut[MAX_LENGTH // 2 :]:
+            value = value[:MAX_LENGTH]
+        else:
+            kept = cut.rsplit("-", 1)[0].split("-")
+            while len(kept) > 1 and kept[-1] in _DANGLING:
+                kept.pop()
+            value = "-".join(kept)
     return value.strip("-.") or fallback
 
 
