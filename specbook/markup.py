@@ -48,3 +48,4 @@ def esc(value: object, *, breaks: bool = True) -> Html:
         pos = m.end()
     out.append(escape(text[pos:], quote=True))
     return Html("".join(out).replace("\n", "<br>"))
+

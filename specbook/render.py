@@ -14,7 +14,7 @@ lang="..">`` with the project name in ``<h1 class="sb-project">``, and each sect
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from specbook import lang
@@ -538,6 +538,19 @@ def _format_cell(w: _Words, value: str) -> str:
     return w.choice("field_format", value)
 
 
+def _held(w: _Words, r: Mapping[str, Any]) -> Html:
+    """How one system holds a field, folded into one cell so the table fits an A4 page: its own name, and
+    under it the format (and a note)."""
+    if r.get("absent"):
+        return Html(f'<span class="sb-none">{esc(w("handout.absent"))}</span>')
+    parts = [f"<code>{esc(r['name'])}</code>"] if r.get("name") else []
+    if r.get("format"):
+        parts.append(f'<span class="sb-format">{esc(_format_cell(w, r["format"]))}</span>')
+    if r.get("note"):
+        parts.append(f'<span class="sb-format">{esc(r["note"])}</span>')
+    return Html("<br>".join(parts))
+
+
 def system_fields_html(spec: Spec, entity: str) -> Html:
     """The fields of ``entity`` × the systems that hold it: each system's own name and format."""
     w = _Words(spec.language)
@@ -554,18 +567,9 @@ def system_fields_html(spec: Spec, entity: str) -> Html:
             line: list[object] = [f]
             for system in chunk:
                 r = cells.get((f, system))
-                if r is None:
-                    line += ["", ""]
-                elif r["absent"]:
-                    line += [Html(f'<span class="sb-none">{esc(w("handout.absent"))}</span>'), ""]
-                else:
-                    name = Html(f"<code>{esc(r['name'])}</code>") if r["name"] else ""
-                    note = Html(f'<br><span class="sb-caption">{esc(r["note"])}</span>') if r["note"] else ""
-                    line += [Html(name + note), _format_cell(w, r["format"])]
+                line.append("" if r is None else _held(w, r))
             body.append(line)
-        head = [w.label("system_fields", "field")]
-        for system in chunk:
-            head += [system, w("handout.format")]
+        head = [w.label("system_fields", "field"), *chunk]
         parts.append(_table(head, body, "sb-system-fields", (16,)))
     return _join(parts)
 
@@ -600,11 +604,6 @@ def mapping_html(spec: Spec, flow: str) -> Html:
         a = held.get((entity, field, source), {})
         b = held.get((entity, into, target), {})
 
-        def name(x: dict[str, Any]) -> object:
-            if x.get("absent"):
-                return Html(f'<span class="sb-none">{esc(w("handout.absent"))}</span>')
-            return Html(f"<code>{esc(x['name'])}</code>") if x.get("name") else ""
-
         conversion = w.choice("conversion", r["conversion"])
         how = conversion or r["rule"] or ""
         if conversion and r["rule"]:
@@ -613,13 +612,14 @@ def mapping_html(spec: Spec, flow: str) -> Html:
         if r["on_missing"] == "default" and r["default"]:
             missing = f"{missing}: {r['default']}"
         label = field if into == field else f"{field} → {into}"
-        body.append([label, name(a), _format_cell(w, a.get("format", "")), name(b),
-                     _format_cell(w, b.get("format", "")), how, missing])
+        # what happens when the value is missing goes under the conversion, so four columns fit A4 portrait
+        missing_line = f'<span class="sb-format">{esc(w.label("mappings", "on_missing"))}: {esc(missing)}</span>'
+        body.append([label, _held(w, {**a, "note": ""}), _held(w, {**b, "note": ""}),
+                     Html("<br>".join([*([esc(how)] if how else []), missing_line]) if missing else esc(how))])
         decisions += _decisions(w, r, a, b, source, target, kinds.get((entity, field), ""))
-    head = [w.label("mappings", "field"), w("handout.source_name", system=source), w("handout.format"),
-            w("handout.target_name", system=target), w("handout.format"), w.label("mappings", "conversion"),
-            w.label("mappings", "on_missing")]
-    parts = [_table(head, body, "sb-mapping", (14, 15, 13, 15, 13, 18, 12))]
+    head = [w.label("mappings", "field"), w("handout.source_name", system=source),
+            w("handout.target_name", system=target), w.label("mappings", "conversion")]
+    parts = [_table(head, body, "sb-mapping", (18, 26, 26, 30))]
     if decisions:
         items = "".join(f"<li>{esc(d)}</li>" for d in decisions)
         parts += [_tag("h4", w("handout.decisions")), Html(f'<ul class="sb-decisions">{items}</ul>')]

@@ -75,7 +75,8 @@ def test_pages_are_a4_with_numbers_and_project_header(long_spec: Spec, tmp_path:
 def test_contents_link_every_section_with_page_numbers_in_pdf(long_spec: Spec, tmp_path: Path) -> None:
     html = handout_html(notebook_of(long_spec))
     toc = re.search(r'<nav class="sb-toc".*?</nav>', html, re.S)
-    assert toc and toc.group().count("<a href=") == len(SECTIONS) - 1
+    assert toc and toc.group().count('<li class="sb-toc-h2">') == len(SECTIONS) - 1
+    assert '<li class="sb-toc-h3"><a href="#sb-diagram">' in toc.group()  # the diagram, under its section
     contents = pdf_pages_text(to_pdf(html), tmp_path)[1]
     assert re.search(r"1\. Цель[ .]*\d+", contents)
 

@@ -144,7 +144,7 @@ def execute_here(nb: Mapping[str, Any], workbook: Workbook, shows: list[_Call | 
             continue
         view = (SectionView(workbook, shown.args[0]) if shown.view == "section"
                 else TitleView(workbook) if shown.view == "title" else ReadinessView(workbook))
-        data = {"text/html": view.static_html(), "text/plain": _VIEWS[shown.view]}
+        data = {**view.static_bundle(), "text/plain": _VIEWS[shown.view]}
         cell["outputs"] = [{"output_type": "execute_result", "execution_count": count, "metadata": {},
                             "data": data}]
     return done
