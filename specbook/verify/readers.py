@@ -178,13 +178,16 @@ _BAD_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _csv_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
+    # Every column is read (a chunk at a time) so that a row with more cells than the header is caught;
+    # pandas lets it pass when only some columns are asked for.
     reader = pd.read_csv(t.path, sep=t.format.delimiter, encoding=t.format.encoding, dtype=str,
-                         usecols=list(usecols), chunksize=rows, na_filter=False, engine="c")
+                         chunksize=rows, na_filter=False, engine="c")
+    wanted = list(usecols)
     first = 2
     try:
         with reader:
             for chunk in reader:
-                yield first, chunk
+                yield first, chunk if list(chunk.columns) == wanted else chunk[wanted]
                 first += len(chunk)
     except pd.errors.ParserError as exc:
         m = _BAD_LINE.search(str(exc))
@@ -199,7 +202,7 @@ def _csv_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[i
 
 
 def _csv_header(path: str, fmt: FileFormat) -> list[str]:
-    with open(path, encoding=fmt.encoding, newline="") as fh:
+    with Path(path).open(encoding=fmt.encoding, newline="") as fh:
         row = next(csv.reader(fh, delimiter=fmt.delimiter), [])
     return [c.strip() for c in row]
 
@@ -265,7 +268,7 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _jsonl_records(path: str, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    with open(path, encoding=encoding) as fh:
+    with Path(path).open(encoding=encoding) as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -337,7 +340,7 @@ def _has_records(t: Table) -> bool:
         rows = _xlsx_rows(t.path)
         next(rows, None)
         return any(any(c is not None and str(c).strip() for c in row) for row in rows)
-    with open(t.path, encoding=t.format.encoding, newline="") as fh:
+    with Path(t.path).open(encoding=t.format.encoding, newline="") as fh:
         fh.readline()
         return any(line.strip() for line in fh)
 

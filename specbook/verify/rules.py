@@ -6,7 +6,7 @@ the spec's language; ``location`` points at the answer of the spec that the data
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +56,12 @@ class Words:
     def t(self, key: str, **values: object) -> str:
         return lang.text(self.lang, f"verify.{key}", **values)
 
-    def number(self, value: float, decimals: int = 2) -> str:
+    def number(self, value: Any, decimals: int = 2) -> str:
         sample = self.t("digits")  # "1,234.56": the thousands separator, then the decimal mark
-        text = f"{value:,.{decimals}f}"
+        text = f"{float(value):,.{decimals}f}"
         return text.replace(",", "\x00").replace(".", sample[5]).replace("\x00", sample[1])
 
-    def rows(self, numbers: list[int]) -> str:
+    def rows(self, numbers: Iterable[Any]) -> str:
         return ", ".join(str(n) for n in numbers)
 
     def kind(self, kind: str) -> str:
@@ -70,7 +70,9 @@ class Words:
 
 
 Hit = tuple[str, str, dict[str, Any], dict[str, Any]]  # code, location, message values, finding extras
-RuleFn = Callable[[Words, Plan, dict[tuple[str, str], Scan], list[dict[str, Any]]], Iterator[Hit]]
+Scans = dict[tuple[str, str], Scan]  # (system, entity) -> what its export held
+Flows = list[dict[str, Any]]
+RuleFn = Callable[[Words, Plan, Scans, Flows], Iterator[Hit]]
 _RULES: list[RuleFn] = []
 
 
@@ -90,7 +92,7 @@ def _extras(scan: Scan, count: int, examples: list[dict[str, Any]]) -> dict[str,
 
 
 @_rule
-def _duplicates(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _duplicates(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for s in scans.values():
         wanted = plan.keys.get(s.sample.entity, ())
         if not wanted or tuple(s.key) != wanted or s.kept.empty:
@@ -114,7 +116,8 @@ def _duplicates(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows:
         }, _extras(s, groups.ngroups, examples)
 
 
-def _tally_examples(w: Words, s: Scan, name: str, tally: Tally, with_values: bool) -> tuple[str, list[dict[str, Any]]]:
+def _tally_examples(w: Words, s: Scan, name: str, tally: Tally,
+                    with_values: bool) -> tuple[str, list[dict[str, Any]]]:
     examples = [{"row": r, **({"value": _shown(s, name, v)} if with_values else {})} for r, v in tally.examples]
     if with_values:
         return "; ".join(f"{w.t('row_word')} {e['row']}: «{e['value']}»" for e in examples), examples
@@ -122,7 +125,7 @@ def _tally_examples(w: Words, s: Scan, name: str, tally: Tally, with_values: boo
 
 
 @_rule
-def _required(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _required(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for s in scans.values():
         for name, tally in s.empty.items():
             text, examples = _tally_examples(w, s, name, tally, with_values=False)
@@ -132,7 +135,7 @@ def _required(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: l
 
 
 @_rule
-def _formats(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _formats(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for s in scans.values():
         for name, tally in s.unparsed.items():
             p = s.fields[name]
@@ -144,7 +147,7 @@ def _formats(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: li
 
 
 @_rule
-def _statuses(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _statuses(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for s in scans.values():
         for value, tally in sorted(s.unknown_status.items(), key=lambda kv: -kv[1].count):
             examples = [{"row": r, "value": value} for r, _ in tally.examples]
@@ -180,7 +183,7 @@ def _flow_pairs(plan: Plan, scans: dict[tuple[str, str], Scan],
 
 
 @_rule
-def _counterparts(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _counterparts(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for flow, source, target, key in _flow_pairs(plan, scans, flows):
         src = source.kept.loc[(source.kept[list(key)] != "").all(axis=1).to_numpy()]
         present = _key_index(src, key).isin(_key_index(target.kept, key))
@@ -212,7 +215,7 @@ def _show_value(w: Words, kind: str, value: Any) -> str:
 
 
 @_rule
-def _values(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _values(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     masters = plan.masters
     for flow, source, target, key in _flow_pairs(plan, scans, flows):
         entity = flow["entity"]
@@ -250,8 +253,7 @@ def _values(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan], flows: lis
 
 
 @_rule
-def _reconciliations(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan],
-                     flows: list[dict[str, Any]]) -> Iterator[Hit]:
+def _reconciliations(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for r in plan.reconciliations:
         left = scans.get((r["system"], r["entity"]))
         right = scans.get((r["against"], r["entity"]))
@@ -260,7 +262,8 @@ def _reconciliations(w: Words, plan: Plan, scans: dict[tuple[str, str], Scan],
         a, b = left.sums[r["name"]], right.sums[r["name"]]
         tolerance = tolerance_of(r.get("tolerance", ""))
         days = sorted(set(a) | set(b))
-        off = [(d, a.get(d, 0.0), b.get(d, 0.0)) for d in days if abs(a.get(d, 0.0) - b.get(d, 0.0)) > tolerance + 1e-9]
+        off = [(d, a.get(d, 0.0), b.get(d, 0.0)) for d in days
+               if abs(a.get(d, 0.0) - b.get(d, 0.0)) > tolerance + 1e-9]
         if not off:
             continue
         decimals = 0 if r["measure"] == "count" else 2

@@ -15,15 +15,15 @@ import pandas as pd
 
 # Formats per kind, as the field-mapping table names them; anything else falls back to the kind's default.
 PHONE_PATTERNS = {
-    "intl_plus7": r"\+7\d{10}",
-    "national_8": r"8\d{10}",
-    None: r"\+?\d{10,15}",
+    "intl_plus7": r"\+7[0-9]{10}",
+    "national_8": r"8[0-9]{10}",
+    None: r"\+?[0-9]{10,15}",
 }
 _PHONE_NOISE = r"[\s()\-.\u00a0]"
 _MONEY_NOISE = r"[\s\u00a0\u202f₽]|руб\.?|RUB"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _DAY_FIRST = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
-_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_OFFSET = r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def _phone(column: pd.Series, fmt: str | None) -> Parsed:
     digits = compact.str.lstrip("+")
     national = (digits.str.len() == 11) & digits.str.startswith("8")
     digits = digits.where(~national, "7" + digits.str.slice(1))
-    value = pd.to_numeric(digits.where(digits.str.fullmatch(r"\d{1,18}"), None), errors="coerce")
+    value = pd.to_numeric(digits.where(digits.str.fullmatch(r"[0-9]{1,18}"), None), errors="coerce")
     return Parsed(valid.fillna(False).astype(bool), value)
 
 
@@ -59,17 +59,17 @@ def _email(column: pd.Series, fmt: str | None) -> Parsed:
 def _money(column: pd.Series, fmt: str | None) -> Parsed:
     clean = column.str.replace(_MONEY_NOISE, "", regex=True).str.replace(",", ".", regex=False)
     if fmt == "integer_kopecks":
-        valid = clean.str.fullmatch(r"-?\d+")
+        valid = clean.str.fullmatch(r"-?[0-9]+")
         value = pd.to_numeric(clean.where(valid, None), errors="coerce") / 100
     else:
-        valid = clean.str.fullmatch(r"-?\d+(?:\.\d{1,2})?")
+        valid = clean.str.fullmatch(r"-?[0-9]+(?:\.[0-9]{1,2})?")
         value = pd.to_numeric(clean.where(valid, None), errors="coerce")
     return Parsed(valid.fillna(False).astype(bool), value.round(2))
 
 
 def _number(column: pd.Series, fmt: str | None) -> Parsed:
     clean = column.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".", regex=False)
-    value = pd.to_numeric(clean.where(clean.str.fullmatch(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?"), None),
+    value = pd.to_numeric(clean.where(clean.str.fullmatch(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"), None),
                           errors="coerce")
     return Parsed(value.notna(), value)
 
@@ -78,12 +78,12 @@ def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
     """Wall-clock timestamps as written (a time-zone offset is dropped, so a day is the day as written)."""
     stripped = column.str.strip()
     if fmt == "unix_time":
-        seconds = pd.to_numeric(stripped.where(stripped.str.fullmatch(r"\d{1,12}"), None), errors="coerce")
+        seconds = pd.to_numeric(stripped.where(stripped.str.fullmatch(r"[0-9]{1,12}"), None), errors="coerce")
         return pd.to_datetime(seconds, unit="s", errors="coerce")
     out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     if fmt in (None, "iso8601"):
         local = stripped.str.replace(_OFFSET, "", regex=True)
-        iso = local.str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+        iso = local.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?")
         if iso.any():
             out[iso] = pd.to_datetime(local[iso], format="ISO8601", errors="coerce").astype("datetime64[ns]")
     if fmt in (None, "ddmmyyyy"):

@@ -28,7 +28,7 @@ SEED = 20261129
 N_ORDERS = 2000
 FIRST_DAY = dt.datetime(2026, 10, 1)
 DAYS = 30
-DUPLICATE_ORDER = "ИМ-040777"
+DUPLICATE_ORDER = "ИМ-040101"
 UNMAPPED_STATUS = "На согласовании"
 OFF_DAY = "2026-10-17"
 OFF_AMOUNT = "5000.00"
@@ -72,7 +72,7 @@ def _phone_national(digits: str) -> str:
     return f"8 ({digits[:3]}) {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
 
 
-def build(n_orders: int = N_ORDERS, seed: int = SEED) -> dict[str, list[dict[str, str]]]:
+def build(n_orders: int = N_ORDERS, seed: int = SEED, defects: bool = True) -> dict[str, list[dict[str, str]]]:
     rnd = random.Random(seed)
     orders, deals, payments, accounting, shipments = [], [], [], [], []
     for i in range(n_orders):
@@ -130,6 +130,9 @@ def build(n_orders: int = N_ORDERS, seed: int = SEED) -> dict[str, list[dict[str
                 "Плановая дата доставки": (at + dt.timedelta(days=3)).strftime("%d.%m.%Y"),
                 "Стоимость доставки по тарифу": _money(290.0 if courier else 190.0),
             })
+    if not defects:
+        return {"orders": orders, "deals": deals, "payments": payments, "accounting": accounting,
+                "shipments": shipments}
     # Defect 1: a second, different order got the number of an existing one (the CRM kept the first).
     twin = next(o for o in orders if o["Номер заказа"] == DUPLICATE_ORDER)
     repeat_at = n_orders * 2 // 3
@@ -168,8 +171,8 @@ def _xlsx(path: Path, fields: list[str], rows: list[dict[str, object]]) -> None:
     book.save(path)
 
 
-def write(out: Path, n_orders: int = N_ORDERS) -> list[Path]:
-    data = build(n_orders)
+def write(out: Path, n_orders: int = N_ORDERS, defects: bool = True) -> list[Path]:
+    data = build(n_orders, defects=defects)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "orders": out / "shop_orders.csv", "deals": out / "crm_deals.xlsx", "payments": out / "payments.jsonl",
