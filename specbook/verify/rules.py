@@ -239,13 +239,22 @@ def _values(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
             p = source.fields[name]
             where = np.flatnonzero(differ)[:EXAMPLES]
             examples = []
+            hashed = a.dtype == np.uint64  # free text is kept as a hash: the rows say where to look
             for i in where:
                 k = " / ".join(_shown(source, c, str(src[c].iloc[i])) for c in key)
+                rows = {"row": int(src[ROW].iloc[i]), "target_row": int(dst[ROW].iloc[i])}
+                if hashed:
+                    examples.append({"key": k, **rows})
+                    continue
                 left, right = _show_value(w, p.kind, a[i]), _show_value(w, p.kind, b[i])
                 if p.personal:
                     left, right = mask(left), mask(right)
-                examples.append({"key": k, "source": left, "target": right, "row": int(src[ROW].iloc[i])})
-            text = "; ".join(f"«{e['key']}»: «{e['source']}» ≠ «{e['target']}»" for e in examples)
+                examples.append({"key": k, "source": left, "target": right, **rows})
+            if hashed:
+                text = "; ".join(f"«{e['key']}» ({w.t('row_word')} {e['row']} ≠ {w.t('row_word')} {e['target_row']})"
+                                 for e in examples)
+            else:
+                text = "; ".join(f"«{e['key']}»: «{e['source']}» ≠ «{e['target']}»" for e in examples)
             yield "data.value-differs", location("flows", (flow["name"],)), {
                 "flow": flow["name"], "field": name, "source": flow["source"], "target": flow["target"],
                 "count": int(differ.sum()), "total": int(known.sum()), "examples": text,

@@ -9,6 +9,7 @@ where the kind allows).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,11 +158,41 @@ def _pick_status_field(scan: Scan, chunk: pd.DataFrame, known: dict[str, str]) -
     for plan in scan.fields.values():
         if plan.kind != "choice":
             continue
-        values = chunk[plan.column].str.strip()
-        hits = int(values.isin(list(known)).sum())
+        values = pd.Series(pd.unique(chunk[plan.column].to_numpy(dtype=object)))
+        hits = int(values.str.strip().isin(list(known)).sum())
         if hits > best_hits:
             best, best_hits = plan.name, hits
     return best
+
+
+_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
+
+def _stripped(cells: np.ndarray) -> pd.Series:
+    """Cells without surrounding spaces (a missing cell as ""); one scan of the joined text finds the usual
+    case of nothing to strip."""
+    try:
+        if not _EDGE_SPACE.search("\x00".join(cells)):
+            return pd.Series(cells, dtype=object)
+    except TypeError:  # a missing cell among the strings
+        pass
+    return pd.Series([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
+
+
+HASHED_KINDS = frozenset({"text", "identifier", "email"})
+
+
+def _compact(p: FieldPlan, value: pd.Series, statuses: dict[str, str] | None) -> np.ndarray:
+    """A column to keep for comparing two systems, in as little memory as it can take: a status as the
+    business status it maps to, a choice as references to its few distinct values, free text as a hash
+    (equal or not is all a comparison needs), numbers and timestamps as they are."""
+    if statuses is not None:
+        return np.asarray(pd.Categorical(value.map(statuses)), dtype=object)
+    if p.kind == "choice":
+        return np.asarray(pd.Categorical(value), dtype=object)
+    if p.kind in HASHED_KINDS:
+        return pd.util.hash_array(value.fillna("").to_numpy(dtype=object))
+    return comparable(p.kind, value).to_numpy()
 
 
 def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROWS) -> Scan:
@@ -185,44 +216,49 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
         if known and result.status_field is None:
             result.status_field = _pick_status_field(result, chunk, known)
         keep: dict[str, Any] = {ROW: rows}
-        parsed_cache = {}
+        values: dict[str, np.ndarray] = {}  # parsed value per row, for the reconciliations
         for p in fields.values():
             column = chunk[p.column]
-            blank = empty(column).to_numpy()
-            if p.required and blank.any():
+            # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot.
+            codes, distinct = pd.factorize(column, use_na_sentinel=False)
+            unique = _stripped(np.asarray(distinct, dtype=object))
+            blank_u = (unique == "").to_numpy()
+            blank = blank_u[codes]
+            if p.required and blank_u.any() and blank.any():
                 result.empty[p.name].add(rows[blank])
             needs_value = p.name in compared or any(p.name in (r["field"], r["by_date"]) for r in recs)
+            parsed = None
             if p.kind in FORMAT_CHECKED or needs_value:
-                parsed = parse(p.kind, p.fmt, column)
-                parsed_cache[p.name] = parsed
-                bad = ~parsed.valid.to_numpy() & ~blank
-                if bad.any() and p.kind in FORMAT_CHECKED:
+                parsed = parse(p.kind, p.fmt, unique)
+                bad_u = ~parsed.valid.to_numpy() & ~blank_u
+                if bad_u.any() and p.kind in FORMAT_CHECKED:
+                    bad = bad_u[codes]
                     result.unparsed[p.name].add(rows[bad], column[bad])
+                if any(p.name in (r["field"], r["by_date"]) for r in recs):
+                    values[p.name] = parsed.value.to_numpy()[codes]
             if p.name == result.status_field:
-                values = column.str.strip()
-                unknown = ~values.isin(list(known)).to_numpy() & ~blank
-                if unknown.any():
-                    for value, group in pd.Series(rows[unknown]).groupby(values[unknown].to_numpy()):
+                unknown_u = ~unique.isin(list(known)).to_numpy() & ~blank_u
+                if unknown_u.any():
+                    unknown = unknown_u[codes]
+                    for value, group in pd.Series(rows[unknown]).groupby(unique.to_numpy()[codes[unknown]]):
                         result.unknown_status[str(value)].add(group.to_numpy())
             if p.name in key:
-                keep[p.name] = column.str.strip().to_numpy()
-            elif p.name in compared:
-                if p.name == result.status_field:
-                    keep[p.name] = column.str.strip().map(known).to_numpy(dtype=object)
-                else:
-                    keep[p.name] = comparable(p.kind, parsed_cache[p.name].value).to_numpy()
+                keep[p.name] = unique.to_numpy(dtype=object)[codes]
+            elif p.name in compared and parsed is not None:
+                statuses = known if p.name == result.status_field else None
+                keep[p.name] = _compact(p, parsed.value, statuses)[codes]
         for r in recs:
-            day = days(parsed_cache[r["by_date"]].value)
+            day = days(pd.Series(values[r["by_date"]]))
             if r["measure"] == "count":
-                amount = (pd.Series(1.0, index=chunk.index) if not r["field"]
-                          else (~empty(chunk[fields[r["field"]].column])).astype(float))
+                amount = (pd.Series(1.0, index=range(n)) if not r["field"]
+                          else pd.Series((~empty(chunk[fields[r["field"]].column])).to_numpy(dtype=float)))
             else:
-                amount = parsed_cache[r["field"]].value.astype(float)
+                amount = pd.Series(values[r["field"]], dtype=float)
             totals = result.sums[r["name"]]
             for d, total in amount.groupby(day.to_numpy()).sum().items():
                 totals[str(d)] = totals.get(str(d), 0.0) + float(total)
         kept.append(pd.DataFrame(keep))
-        del chunk, parsed_cache
+        del chunk, values
     if kept:
         result.kept = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
     return result
