@@ -71,7 +71,8 @@ def write_exports(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
     fee = np.round(total * 0.028, 2)
     provider = pd.DataFrame({
         "Идентификатор платежа": ids, "Номер заказа": numbers, "Сумма платежа": pd.Series(total).map("{:.2f}".format),
-        "Комиссия сервиса": pd.Series(fee).map("{:.2f}".format), "Дата оплаты": paid.dt.strftime("%Y-%m-%dT%H:%M:%S+03:00"),
+        "Комиссия сервиса": pd.Series(fee).map("{:.2f}".format),
+        "Дата оплаты": paid.dt.strftime("%Y-%m-%dT%H:%M:%S+03:00"),
         "Способ оплаты": np.where(rnd.random(rows) < 0.5, "Карта", "СБП"), "Статус платежа": "Успешный",
     })
     accounting = provider.assign(**{

@@ -8,7 +8,6 @@ Columns given to ``parse`` hold stripped strings (an empty cell is ``""``).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,7 +112,7 @@ def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
         # the wall clock as written: "2026-10-01T14:32:00+03:00" -> "2026-10-01T14:32:00"
         local = stripped.str.slice(0, 19).str.rstrip("Z")
         out = pd.to_datetime(local, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-        out[stripped.str.len() < 10] = pd.NaT
+        out = out.where(stripped.str.len() >= 10)
     if fmt in (None, "ddmmyyyy", "ddmmyyyy_first"):
         for pattern in _DAY_FIRST:
             todo = out.isna() & (stripped != "")
