@@ -22,7 +22,7 @@ import pandas as pd
 from specbook import lang
 
 FileKind = Literal["csv", "xlsx", "jsonl"]
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 100_000
 _PROBE_BYTES = 1 << 16
 _BLOCK = 1 << 20
 _DELIMITERS = ",;\t|"

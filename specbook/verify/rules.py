@@ -157,18 +157,19 @@ def _statuses(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]
                 "examples": w.rows([e["row"] for e in examples])}, _extras(s, tally.count, examples)
 
 
-def _unique_keys(s: Scan, key: tuple[str, ...]) -> pd.DataFrame:
-    """Rows whose key is filled and appears once: a repeated key is reported, not compared."""
+def _unique_positions(s: Scan, key: tuple[str, ...]) -> np.ndarray:
+    """Positions of the rows whose key is filled and appears once: a repeated key is reported, not compared."""
     kept = s.kept
-    filled = (kept[list(key)] != "").all(axis=1)
-    once = ~kept.duplicated(subset=list(key), keep=False)
-    return kept.loc[(filled & once).to_numpy()]
+    filled = (kept[list(key)] != "").all(axis=1).to_numpy()
+    once = ~kept.duplicated(subset=list(key), keep=False).to_numpy()
+    return np.flatnonzero(filled & once)
 
 
-def _key_index(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Index:
-    if len(key) == 1:
-        return pd.Index(frame[key[0]].to_numpy())
-    return pd.MultiIndex.from_frame(frame[list(key)])
+def _keys_at(s: Scan, key: tuple[str, ...], positions: np.ndarray | None = None) -> pd.Index:
+    columns = [s.kept[k].to_numpy() for k in key]
+    if positions is not None:
+        columns = [c[positions] for c in columns]
+    return pd.Index(columns[0]) if len(key) == 1 else pd.MultiIndex.from_arrays(columns)
 
 
 def _flow_pairs(plan: Plan, scans: dict[tuple[str, str], Scan],
@@ -185,20 +186,19 @@ def _flow_pairs(plan: Plan, scans: dict[tuple[str, str], Scan],
 @_rule
 def _counterparts(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for flow, source, target, key in _flow_pairs(plan, scans, flows):
-        src = source.kept.loc[(source.kept[list(key)] != "").all(axis=1).to_numpy()]
-        present = _key_index(src, key).isin(_key_index(target.kept, key))
+        filled = np.flatnonzero((source.kept[list(key)] != "").all(axis=1).to_numpy())
+        present = _keys_at(source, key, filled).isin(_keys_at(target, key))
         missing = ~np.asarray(present)
         if not missing.any():
             continue
-        lost = src.loc[missing]
         examples = []
-        for _, row in lost.head(EXAMPLES).iterrows():
-            shown = " / ".join(_shown(source, k, str(row[k])) for k in key)
-            examples.append({"key": shown, "row": int(row[ROW])})
+        for i in filled[missing][:EXAMPLES]:
+            shown = " / ".join(_shown(source, k, str(source.kept[k].iloc[i])) for k in key)
+            examples.append({"key": shown, "row": int(source.kept[ROW].iloc[i])})
         text = "; ".join(f"«{e['key']}» ({w.t('row_word')} {e['row']})" for e in examples)
         yield "data.missing-in-target", location("flows", (flow["name"],)), {
             "flow": flow["name"], "entity": flow["entity"], "source": flow["source"], "target": flow["target"],
-            "count": int(missing.sum()), "total": len(src), "key": " + ".join(key), "examples": text,
+            "count": int(missing.sum()), "total": len(filled), "key": " + ".join(key), "examples": text,
         }, _extras(source, int(missing.sum()), examples)
 
 
@@ -226,12 +226,12 @@ def _values(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
                   and masters.get((entity, n), flow["source"]) == flow["source"]]
         if not shared:
             continue
-        src, dst = _unique_keys(source, key), _unique_keys(target, key)
-        at = _key_index(dst, key).get_indexer(_key_index(src, key))
+        src_pos, dst_pos = _unique_positions(source, key), _unique_positions(target, key)
+        at = _keys_at(target, key, dst_pos).get_indexer(_keys_at(source, key, src_pos))
         both = at >= 0
-        src, dst = src.loc[both], dst.iloc[at[both]]
+        sp, dp = src_pos[both], dst_pos[at[both]]  # matching rows of source and target, in step
         for name in shared:
-            a, b = src[name].to_numpy(), dst[name].to_numpy()
+            a, b = source.kept[name].to_numpy()[sp], target.kept[name].to_numpy()[dp]
             known = ~pd.isna(a) & ~pd.isna(b)
             differ = known & (a != b)
             if not differ.any():
@@ -241,8 +241,8 @@ def _values(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
             examples = []
             hashed = a.dtype == np.uint64  # free text is kept as a hash: the rows say where to look
             for i in where:
-                k = " / ".join(_shown(source, c, str(src[c].iloc[i])) for c in key)
-                rows = {"row": int(src[ROW].iloc[i]), "target_row": int(dst[ROW].iloc[i])}
+                k = " / ".join(_shown(source, c, str(source.kept[c].iloc[sp[i]])) for c in key)
+                rows = {"row": int(source.kept[ROW].iloc[sp[i]]), "target_row": int(target.kept[ROW].iloc[dp[i]])}
                 if hashed:
                     examples.append({"key": k, **rows})
                     continue
