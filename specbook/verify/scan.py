@@ -207,7 +207,7 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
             and r["by_date"] in fields and (not r["field"] or r["field"] in fields)]
     for r in recs:
         result.sums[r["name"]] = {}
-    kept: list[pd.DataFrame] = []
+    kept: list[dict[str, Any]] = []
     usecols = list(dict.fromkeys(p.column for p in fields.values()))
     for first, chunk in table.chunks(usecols, rows_per_chunk):
         n = len(chunk)
@@ -243,7 +243,9 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
                     for value, group in pd.Series(rows[unknown]).groupby(unique.to_numpy()[codes[unknown]]):
                         result.unknown_status[str(value)].add(group.to_numpy())
             if p.name in key:
-                keep[p.name] = unique.to_numpy(dtype=object)[codes]
+                # as fixed-width text, not as the chunk's own string objects: a few survivors among a chunk's
+                # cells would keep all of its memory pages alive
+                keep[p.name] = np.asarray(unique.to_numpy(dtype=object), dtype=str)[codes]
             elif p.name in compared and parsed is not None:
                 statuses = known if p.name == result.status_field else None
                 keep[p.name] = _compact(p, parsed.value, statuses)[codes]
@@ -257,10 +259,10 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
             totals = result.sums[r["name"]]
             for d, total in amount.groupby(day.to_numpy()).sum().items():
                 totals[str(d)] = totals.get(str(d), 0.0) + float(total)
-        kept.append(pd.DataFrame(keep))
+        kept.append(keep)
         del chunk, values
     if kept:
-        result.kept = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+        result.kept = pd.DataFrame({name: np.concatenate([part[name] for part in kept]) for name in kept[0]})
     return result
 
 
