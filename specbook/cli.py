@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 EPILOG = """exit codes:
   0  success; for check: no errors (warnings and notes may remain)
-  1  check: the spec has errors
+  1  check: the spec has errors; verify: the data contradict the spec
   2  the input could not be read, or the command was used wrongly
 
 examples:
@@ -31,6 +31,7 @@ examples:
   specbook new demo --from-example shop-crm   start from a bundled example
   specbook check acme                         what is still open, grouped by question
   specbook check acme --format junit > report.xml
+  specbook verify acme --data CRM:Order=deals.xlsx   the spec against the systems' exports
   specbook export acme                        handouts (HTML, PDF), spec copy and JSON Schema in exports/
                                               beside the folder acme
   specbook app acme --port 8866               the workbook code-free in a browser, for the customer
@@ -63,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--verbose", action="store_true",
                      help="text output: add each finding's code and location (as in the JSON output)")
     chk.set_defaults(run=_check)
+
+    ver = commands.add_parser("verify", help="check the spec against the systems' exports (CSV, XLSX, JSON lines)",
+                              description="Read the exports given with --data (else those in the spec's samples "
+                              "table) and check keys, required fields, formats, statuses, flows and "
+                              "reconciliations on them. Exit 0: no errors; 1: errors found; 2: unreadable spec "
+                              "or data file.")
+    ver.add_argument("path", metavar="PATH", help="a spec.yaml file, or a workbook folder containing one")
+    ver.add_argument("--data", action="append", default=[], metavar="SYSTEM:ENTITY=PATH",
+                     help="an export of ENTITY from SYSTEM (repeat for each file)")
+    ver.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    ver.set_defaults(run=_verify)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec file",
                                  description="Print the JSON Schema that every valid spec file validates against.")
@@ -107,6 +119,20 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(to_text(report, args.path, verbose=args.verbose))
     else:
         sys.stdout.write(FORMATS[args.format](report, args.path))
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from specbook.verify import VerifyInputError, verify_path
+    from specbook.verify.report import FORMATS as VERIFY_FORMATS
+
+    try:
+        report = verify_path(args.path, args.data)
+    except VerifyInputError as exc:
+        for problem in exc.problems:
+            print(f"specbook verify: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(VERIFY_FORMATS[args.format](report, args.path))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 

@@ -35,6 +35,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "action": ("create", "update", "create_or_update"),
     "trigger": ("event", "every_5_min", "every_15_min", "hourly", "daily", "on_demand"),
     "on_repeat": ("ignore", "update", "reject"),
+    "measure": ("sum", "count"),
 }
 
 # How a system writes a value of each field kind ("data differ"). One list per kind, stored as
@@ -373,8 +374,29 @@ TABLES: tuple[Table, ...] = (
             _c("name", "name", optional=False, width=22),
             _c("rule", width=50),
             _c("covers", "ref", ref="flows+indicators", width=23),
+            # What makes the rule computable on the systems' exports (specbook verify): an aggregate of a
+            # field of the entity in one system against the other, per day of a date field, within a tolerance.
+            _c("entity", "ref", ref="entities"),
+            _c("measure", "choice", choices="measure"),
+            _c("field", "ref", ref="fields"),
+            _c("system", "ref", ref="systems"),
+            _c("against", "ref", ref="systems"),
+            _c("by_date", "ref", ref="fields"),
+            _c("tolerance"),
         ),
         key=("name",),
+    ),
+    # Exports of the systems attached to the spec (paths relative to the workbook folder), read by
+    # specbook verify; shown in no section of the handout by itself.
+    Table(
+        "samples",
+        "acceptance",
+        (
+            _c("system", "ref", ref="systems", optional=False),
+            _c("entity", "ref", ref="entities", optional=False),
+            _c("path", optional=False),
+        ),
+        key=("system", "entity"),
     ),
     Table(
         "open_points",

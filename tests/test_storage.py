@@ -125,7 +125,7 @@ def test_russian_spec_round_trips() -> None:
 
 
 TOP_KEYS = ["schema_version", "language", "project", "goal", "indicators", "systems", "entities", "ownership",
-            "statuses", "flows", "duplicates", "scenarios", "reconciliations", "open_points", "signoff"]
+            "statuses", "flows", "duplicates", "scenarios", "reconciliations", "samples", "open_points", "signoff"]
 
 
 def _top_keys(text: str) -> list[str]:
