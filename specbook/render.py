@@ -465,11 +465,26 @@ def _acceptance(spec: Spec, w: _Words, report: Report) -> Html:
         parts.append(_data_table(w, "steps", step_columns, rows, "sb-checklist", lead) if rows else _empty(w))
     if not scenarios:
         parts.append(_empty(w))
-    recs = _records(spec, "reconciliations")
+    recs = [{**r, "rule": _computed(w, r)} for r in _records(spec, "reconciliations")]
     parts.append(_tag("h3", w("handout.reconciliations")))
-    columns = _columns("reconciliations", "acceptance")
+    columns = _columns("reconciliations", "acceptance", skip=COMPUTED)
     parts.append(_data_table(w, "reconciliations", columns, recs, "sb-checklist", (box,)) if recs else _empty(w))
     return _join(parts)
+
+
+# The columns that make a reconciliation computable on the systems' exports: the handout says them in one
+# sentence under the rule, so the checklist keeps three columns on an A4 page.
+COMPUTED = ("entity", "measure", "field", "system", "against", "by_date", "tolerance")
+
+
+def _computed(w: _Words, r: dict[str, Any]) -> str:
+    """The rule of a reconciliation, with how ``specbook verify`` computes it when that is stated."""
+    if not (r.get("measure") and r.get("system") and r.get("against")):
+        return str(r["rule"])
+    line = w("handout.computed", measure=w.choice("measure", r["measure"]), field=r.get("field") or "—",
+             entity=r.get("entity") or "—", system=r["system"], against=r["against"],
+             by_date=r.get("by_date") or "—", tolerance=r.get("tolerance") or "0")
+    return f"{r['rule']}\n{line}" if str(r["rule"]).strip() else line
 
 
 def place(language: str, location: str) -> str:

@@ -298,6 +298,8 @@ def answers(spec: Spec) -> list[str]:
     for table in TABLES:
         if table.name == "open_points":
             continue  # its location is shown in words, not as stored
+        if table.name == "samples":
+            continue  # attached export files, not answers: they belong to the "checked against data" part
         for column in table.columns:
             if column.kind in _TEXT_KINDS and column.name in spec[table.name]:
                 values += [str(v) for v in spec[table.name][column.name].tolist()]
