@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from specbook.cli import main
-from specbook.storage import load
+from specbook.storage import load, save
 from specbook.verify import Sample, VerifyInputError, verify, verify_path
 from specbook.verify.adapter import column_for
 from specbook.verify.readers import DataFileError, open_table
@@ -276,3 +276,30 @@ def test_a_phone_compares_equal_in_national_and_international_format(digits: str
     assert result.valid.all() and result.value[0] == result.value[1]
     strict = parse("phone", "intl_plus7", pd.Series([national, f"+7{digits}"], dtype="str"))
     assert strict.valid.tolist() == [False, True]
+
+
+# --------------------------------------------------------------------------- the handout's "checked against data"
+
+
+def test_the_exported_handout_has_the_data_part_only_when_the_spec_lists_samples(workbook: Path) -> None:
+    from specbook.export import export
+
+    rows = _rows(workbook / "data" / "shop_orders.csv")
+    rows[5][SHOP["Статус заказа"]] = "<script>alert(1)</script>"
+    _write(workbook / "data" / "shop_orders.csv", rows)
+    page = next(p for p in export(workbook, "html", workbook / "out") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' in page and "Проверено на данных" in page and "shop_orders.csv" in page
+    assert GEN.DUPLICATE_ORDER in page and "<script>alert" not in page
+    spec = load(workbook)
+    spec["samples"] = spec["samples"].iloc[0:0]
+    save(spec, workbook / "spec.yaml")
+    bare = next(p for p in export(workbook, "html", workbook / "bare") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' not in bare and "Проверено на данных" not in bare
+
+
+def test_unreadable_samples_are_named_in_the_handout_instead_of_stopping_it(workbook: Path) -> None:
+    from specbook.export import export
+
+    (workbook / "data" / "payments.jsonl").write_bytes(b"\x00\x01\x02 not an export")
+    page = next(p for p in export(workbook, "html", workbook / "out") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' in page and "payments.jsonl" in page
