@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from specbook.cli import main
-from specbook.storage import load
+from specbook.storage import load, save
 from specbook.verify import Sample, VerifyInputError, verify, verify_path
+from specbook.verify.adapter import column_for
 from specbook.verify.readers import DataFileError, open_table
 from specbook.verify.report import verify_html
 from specbook.verify.values import parse
@@ -39,6 +40,21 @@ def _generator() -> ModuleType:
 
 
 GEN = _generator()
+
+
+def _columns(system: str, entity: str) -> dict[str, str]:
+    """The export column of each field of ``entity`` in ``system``, as the example spec's system_fields say."""
+    spec = load(EXAMPLE)
+    out = {}
+    for name in spec["fields"].loc[spec["fields"]["entity"] == entity, "name"]:
+        column, _fmt = column_for(spec, system, entity, name)
+        if column is not None:
+            out[name] = column
+    return out
+
+
+SHOP = _columns("Интернет-магазин", "Заказ")
+ACCOUNTING = _columns("Бухгалтерия", "Оплата")
 
 
 @pytest.fixture
@@ -84,7 +100,7 @@ def test_example_finds_exactly_the_planted_defects_in_russian(capsys: pytest.Cap
     assert recon.count == 1 and recon.examples[0]["day"] == GEN.OFF_DAY
     assert recon.examples[0]["difference"] == float(GEN.OFF_AMOUNT)
     assert "разница 5 000,00" in recon.message
-    assert "Проверено на данных" in out and "ошибок: 3" in out
+    assert "Проверено на данных" in out and "ошибок: 3," in out.lower()
     files = {f.path.rsplit("/", 1)[-1]: f for f in report.files}
     assert files["accounting_payments.csv"].encoding == "cp1251"
     assert files["accounting_payments.csv"].delimiter == ";"
@@ -113,7 +129,7 @@ def test_json_and_junit_carry_the_same_findings(capsys: pytest.CaptureFixture[st
 
 def test_the_handout_part_escapes_what_the_files_hold(workbook: Path) -> None:
     rows = _rows(workbook / "data" / "shop_orders.csv")
-    rows[5]["Статус заказа"] = "<script>alert(1)</script>"
+    rows[5][SHOP["Статус заказа"]] = "<script>alert(1)</script>"
     _write(workbook / "data" / "shop_orders.csv", rows)
     page = verify_html(verify_path(workbook))
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -133,34 +149,38 @@ def test_a_clean_month_has_no_finding(workbook: Path) -> None:
 def test_required_empty_and_unreadable_values_name_rows_and_mask_personal_data(workbook: Path) -> None:
     path = workbook / "data" / "shop_orders.csv"
     rows = _rows(path)
-    rows[3]["Телефон получателя"] = ""
-    rows[4]["Телефон получателя"] = "12-34"
-    rows[5]["Сумма заказа"] = "четыре тысячи"
-    rows[6]["Сумма заказа"] = "4 870,50 ₽"  # near miss: a decimal comma and the rouble sign read as money
-    rows[7]["Телефон получателя"] = "+7 916 000-00-01"  # near miss: international format is a phone too
+    phone, amount = SHOP["Телефон получателя"], SHOP["Сумма заказа"]
+    rows[3][phone] = ""
+    rows[4][phone] = "12-34"
+    rows[5][amount] = "четыре тысячи"
+    rows[6][amount] = "4 870,50 ₽"  # money, but not as the shop declares it writes money (rub_string)
+    rows[7][phone] = "+7 916 000-00-01"  # a phone, but not in the shop's declared national_8 format
+    rows[8][amount] = "0.50"  # near miss: in the declared format
     _write(path, rows)
     report = verify_path(workbook)
     found = {(f.code, f.location): f for f in report.findings}
     empty = found[("data.required-empty", "fields[Заказ/Телефон получателя].required")]
     assert empty.count == 1 and empty.examples[0]["row"] == 5
     phone = found[("data.unparsed", "fields[Заказ/Телефон получателя].kind")]
-    assert phone.count == 1 and phone.examples == ({"row": 6, "value": "1•••4"},)
+    assert phone.count == 2 and phone.examples[0] == {"row": 6, "value": "1•••4"}
     assert "12-34" not in phone.message
     money = found[("data.unparsed", "fields[Заказ/Сумма заказа].kind")]
-    assert money.count == 1 and "«четыре тысячи»" in money.message
+    assert money.count == 2 and "«четыре тысячи»" in money.message and "«4 870,50 ₽»" in money.message
+    assert "«0.50»" not in money.message
 
 
 def test_records_missing_at_the_target_and_values_that_differ(workbook: Path) -> None:
     data = workbook / "data"
     acc = _rows(data / "accounting_payments.csv", "cp1251", ";")
     lost = acc.pop(10)
-    acc[20]["Сумма платежа"] = "1,00"
-    acc[21]["Дата оплаты"] = acc[21]["Дата оплаты"][:-2] + "59"  # near miss: seconds do not count
+    acc[20][ACCOUNTING["Сумма платежа"]] = "1,00"
+    day = ACCOUNTING["Дата оплаты"]
+    acc[21][day] = acc[21][day][:-2] + "59"  # near miss: seconds do not count
     _write(data / "accounting_payments.csv", acc, "cp1251", ";")
     report = verify_path(workbook)
     found = {f.code: f for f in report.findings if f.location == "flows[Оплаты в бухгалтерию]"}
     missing = found["data.missing-in-target"]
-    assert missing.count == 1 and missing.examples[0]["key"] == lost["Идентификатор платежа"]
+    assert missing.count == 1 and missing.examples[0]["key"] == lost[ACCOUNTING["Идентификатор платежа"]]
     differs = found["data.value-differs"]
     assert differs.count == 1 and "«Сумма платежа»" in differs.message and "«1,00»" in differs.message
     assert sum(f.code == "data.value-differs" for f in report.findings) == 1
@@ -168,7 +188,7 @@ def test_records_missing_at_the_target_and_values_that_differ(workbook: Path) ->
 
 def test_a_personal_field_that_differs_is_shown_masked(workbook: Path) -> None:
     deals = pd.read_excel(workbook / "data" / "crm_deals.xlsx", dtype=str).fillna("")
-    deals.loc[2, "Получатель"] = "Другой Человек"
+    deals.loc[2, column_for(load(EXAMPLE), "CRM", "Заказ", "Получатель")[0]] = "Другой Человек"
     deals.to_excel(workbook / "data" / "crm_deals.xlsx", index=False)
     differs = [f for f in verify_path(workbook).findings if f.code == "data.value-differs"]
     assert len(differs) == 1 and "Получатель" in differs[0].message
@@ -256,3 +276,30 @@ def test_a_phone_compares_equal_in_national_and_international_format(digits: str
     assert result.valid.all() and result.value[0] == result.value[1]
     strict = parse("phone", "intl_plus7", pd.Series([national, f"+7{digits}"], dtype="str"))
     assert strict.valid.tolist() == [False, True]
+
+
+# --------------------------------------------------------------------------- the handout's "checked against data"
+
+
+def test_the_exported_handout_has_the_data_part_only_when_the_spec_lists_samples(workbook: Path) -> None:
+    from specbook.export import export
+
+    rows = _rows(workbook / "data" / "shop_orders.csv")
+    rows[5][SHOP["Статус заказа"]] = "<script>alert(1)</script>"
+    _write(workbook / "data" / "shop_orders.csv", rows)
+    page = next(p for p in export(workbook, "html", workbook / "out") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' in page and "Проверено на данных" in page and "shop_orders.csv" in page
+    assert GEN.DUPLICATE_ORDER in page and "<script>alert" not in page
+    spec = load(workbook)
+    spec["samples"] = spec["samples"].iloc[0:0]
+    save(spec, workbook / "spec.yaml")
+    bare = next(p for p in export(workbook, "html", workbook / "bare") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' not in bare and "Проверено на данных" not in bare
+
+
+def test_unreadable_samples_are_named_in_the_handout_instead_of_stopping_it(workbook: Path) -> None:
+    from specbook.export import export
+
+    (workbook / "data" / "payments.jsonl").write_bytes(b"\x00\x01\x02 not an export")
+    page = next(p for p in export(workbook, "html", workbook / "out") if p.suffix == ".html").read_text("utf-8")
+    assert 'class="sb-verify"' in page and "payments.jsonl" in page

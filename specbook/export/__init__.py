@@ -149,6 +149,14 @@ def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_e
         if on_kernel is not None and isinstance(plan, int):
             on_kernel(lang.text(spec.language, "export.kernel_needed", number=plan + 1))
         executed = execute(notebook, staged.folder, language=spec.language)
+    part = _data_part(spec, staged.folder)
+    if part:
+        from nbformat import from_dict
+
+        executed["cells"].append(from_dict({"id": "specbook-verify", "cell_type": "code", "metadata": {}, "source": "",
+                                            "execution_count": None,
+                                            "outputs": [{"output_type": "display_data", "metadata": {},
+                                                         "data": {"text/html": part}}]}))
     name = stem(spec)
     from specbook.export import exporters
 
@@ -164,6 +172,21 @@ def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_e
     written.append(_write(output_dir / f"{name}.spec.yaml", spec_bytes))
     written.append(_write(output_dir / f"{name}.schema.json", json_schema_text().encode("utf-8")))
     return Exported(written, report, workbook is None)
+
+
+def _data_part(spec: Spec, folder: Path) -> str:
+    """The handout's "checked against data" part when the spec lists sample exports (its samples table,
+    paths relative to the workbook folder); exports that cannot be read are named there instead."""
+    from specbook.verify import VerifyInputError, samples_of, verify
+    from specbook.verify.report import problems_html, verify_html
+
+    samples = samples_of(spec, folder)
+    if not samples:
+        return ""
+    try:
+        return verify_html(verify(spec, samples))
+    except VerifyInputError as exc:
+        return problems_html(spec.language, exc.problems)
 
 
 def _write(path: Path, data: bytes) -> Path:

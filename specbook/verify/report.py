@@ -88,6 +88,13 @@ def verify_html(report: VerifyReport) -> str:
     return "".join(parts)
 
 
+def problems_html(language: str, problems: list[str]) -> str:
+    """The "checked against data" part when the exports could not be read: one line per file."""
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    return (f'<section class="sb-verify"><h2>{html.escape(lang.text(language, "verify.title"))}</h2>'
+            f"<ul>{items}</ul></section>")
+
+
 FORMATS: dict[str, Callable[[VerifyReport, str], str]] = {"text": to_text, "json": to_json, "junit": to_junit}
 
-__all__ = ["FORMATS", "to_json", "to_junit", "to_text", "verify_html"]
+__all__ = ["FORMATS", "problems_html", "to_json", "to_junit", "to_text", "verify_html"]

@@ -223,7 +223,8 @@ def _values(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
             continue  # only a master's values bind its copies
         shared = [n for n in source.fields if n in target.fields and n not in key
                   and n in source.kept.columns and n in target.kept.columns
-                  and masters.get((entity, n), flow["source"]) == flow["source"]]
+                  and masters.get((entity, n), flow["source"]) == flow["source"]
+                  and n not in plan.translated.get(flow["name"], ())]
         if not shared:
             continue
         src_pos, dst_pos = _unique_positions(source, key), _unique_positions(target, key)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from specbook.definitions import CONVERSION
 from specbook.model import Spec, table_records
 from specbook.verify.adapter import column_for, match_column
 from specbook.verify.readers import CHUNK_ROWS, DataFileError, Table, open_table
@@ -87,6 +88,9 @@ class Plan:
     compared: dict[tuple[str, str], set[str]]  # (system, entity) -> fields kept for flows
     reconciliations: list[dict[str, Any]]
     masters: dict[tuple[str, str], str]  # (entity, field or "") -> the master system
+    # flow -> fields its mapping translates by a rule or a lookup (not a format conversion): their values
+    # differ between master and copy by design, so they are not compared
+    translated: dict[str, set[str]] = field(default_factory=dict)
 
 
 def split_values(cell: str) -> list[str]:
@@ -127,7 +131,19 @@ def make_plan(spec: Spec, samples: list[Sample]) -> Plan:
                 compared[end].update(f["name"] for f in fields.get(flow["entity"], []))
     masters = {(o["entity"], o["field"]): o["system"] for o in table_records(spec["ownership"])
                if o["role"] == "master"}
-    return Plan(dict(fields), keys, dict(status_values), dict(compared), reconciliations(spec), masters)
+    return Plan(dict(fields), keys, dict(status_values), dict(compared), reconciliations(spec), masters,
+                translated(spec))
+
+
+def translated(spec: Spec) -> dict[str, set[str]]:
+    """Per flow, the fields whose mapping changes the value other than by a format conversion."""
+    out: dict[str, set[str]] = defaultdict(set)
+    frame = spec.tables.get("mappings")
+    for m in table_records(frame) if frame is not None else []:
+        conversion, rule = str(m.get("conversion") or ""), str(m.get("rule") or "").strip()
+        if (conversion and conversion not in CONVERSION) or (not conversion and rule):
+            out[str(m.get("flow"))].add(str(m.get("field")))
+    return dict(out)
 
 
 def _plan_fields(spec: Spec, plan: Plan, sample: Sample, table: Table) -> dict[str, FieldPlan]:

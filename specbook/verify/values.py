@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from specbook.definitions import FORMAT_PATTERNS
+
 # Formats per kind, as the field-mapping table names them; anything else falls back to the kind's default.
 PHONE_PATTERNS = {
     "intl_plus7": r"\+7[0-9]{10}",
@@ -164,7 +166,13 @@ FORMAT_CHECKED = frozenset({"phone", "email", "money", "number", "date", "identi
 
 
 def parse(kind: str, fmt: str | None, column: pd.Series) -> Parsed:
-    return PARSERS.get(kind, _text)(column, fmt)
+    """Also, a cell written otherwise than the declared format's pattern (``FORMAT_PATTERNS``) is not valid."""
+    parsed = PARSERS.get(kind, _text)(column, fmt)
+    pattern = FORMAT_PATTERNS.get(fmt) if fmt else None
+    if pattern is None:
+        return parsed
+    shaped = column.str.fullmatch(pattern).fillna(False).astype(bool)
+    return Parsed(parsed.valid & shaped, parsed.value)
 
 
 def days(value: pd.Series) -> pd.Series:

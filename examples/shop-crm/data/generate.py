@@ -10,6 +10,11 @@ which ``specbook verify examples/shop-crm`` must find and nothing else:
 - accounting holds one payment posted by hand that the provider never made, so the payments of
   ``OFF_DAY`` do not add up (by ``OFF_AMOUNT``).
 
+Each export is written under the system's own field names and in its formats, as the spec's
+``system_fields`` table declares them (read from ``spec.yaml`` beside this folder); a field the system
+does not hold is left out; a dotted name is a nested key in JSON lines and a plain column name elsewhere.
+Which system and entity each file holds comes from the spec's ``samples`` table.
+
 Usage: ``python examples/shop-crm/data/generate.py [N_ORDERS] [OUT_DIR]``.
 """
 
@@ -24,6 +29,7 @@ import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SPEC_DIR = HERE.parent
 SEED = 20261129
 N_ORDERS = 2000
 FIRST_DAY = dt.datetime(2026, 10, 1)
@@ -38,7 +44,6 @@ ORDER_FIELDS = ["Номер заказа", "Дата заказа", "Номер 
                 "Статус доставки"]
 PAYMENT_FIELDS = ["Идентификатор платежа", "Номер заказа", "Сумма платежа", "Комиссия сервиса", "Дата оплаты",
                   "Способ оплаты", "Статус платежа", "E-mail для чека"]
-ACCOUNTING_FIELDS = PAYMENT_FIELDS[:-1]  # 1C keeps no e-mail
 SHIPMENT_FIELDS = ["Трек-номер", "Номер заказа", "Статус доставки", "Дата изменения статуса",
                    "Плановая дата доставки", "Стоимость доставки по тарифу"]
 
@@ -102,7 +107,8 @@ def build(n_orders: int = N_ORDERS, seed: int = SEED, defects: bool = True) -> d
         orders.append(order)
         deals.append({**order, "Дата заказа": at.strftime("%Y-%m-%dT%H:%M:00+03:00"), "Сумма заказа": total,
                       "Стоимость доставки": delivery, "Телефон получателя": f"+7{phone}", "Статус заказа": crm_status,
-                      "Статус доставки": delivery_status[1] if delivery_status else ""})
+                      "Статус доставки": delivery_status[1] if delivery_status else "",
+                      "Номер клиента": client.split("-")[1]})
         if online and shop_status != "Принят, ожидает оплаты":
             paid = at + dt.timedelta(minutes=rnd.randint(1, 30))
             pid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
@@ -126,8 +132,8 @@ def build(n_orders: int = N_ORDERS, seed: int = SEED, defects: bool = True) -> d
             changed = at + dt.timedelta(hours=rnd.randint(2, 72))
             shipments.append({
                 "Трек-номер": str(1045200000 + i * 7), "Номер заказа": number, "Статус доставки": status,
-                "Дата изменения статуса": changed.strftime("%d.%m.%Y %H:%M"),
-                "Плановая дата доставки": (at + dt.timedelta(days=3)).strftime("%d.%m.%Y"),
+                "Дата изменения статуса": changed.strftime("%Y-%m-%dT%H:%M:00+03:00"),
+                "Плановая дата доставки": (at + dt.timedelta(days=3)).strftime("%Y-%m-%d"),
                 "Стоимость доставки по тарифу": _money(290.0 if courier else 190.0),
             })
     if not defects:
@@ -151,6 +157,34 @@ def build(n_orders: int = N_ORDERS, seed: int = SEED, defects: bool = True) -> d
     return {"orders": orders, "deals": deals, "payments": payments, "accounting": accounting, "shipments": shipments}
 
 
+def _columns(spec: object, system: str, entity: str, fields: list[str]) -> list[tuple[str, str]]:
+    """``(spec field, the system's column)`` for each field the system holds, in the spec's own names."""
+    from specbook.verify.adapter import column_for
+
+    out = []
+    for field in fields:
+        name, _fmt = column_for(spec, system, entity, field)  # type: ignore[arg-type]
+        if name is not None:
+            out.append((field, name))
+    return out
+
+
+def _renamed(rows: list[dict[str, object]], columns: list[tuple[str, str]]) -> list[dict[str, object]]:
+    return [{name: row[field] for field, name in columns} for row in rows]
+
+
+def _nested(row: dict[str, object]) -> dict[str, object]:
+    """``{"amount.value": "10.00"}`` → ``{"amount": {"value": "10.00"}}``, as a JSON API writes it."""
+    out: dict[str, object] = {}
+    for path, value in row.items():
+        *parents, leaf = path.split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[leaf] = value
+    return out
+
+
 def _csv(path: Path, fields: list[str], rows: list[dict[str, str]], encoding: str, delimiter: str) -> None:
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.DictWriter(fh, fields, delimiter=delimiter, lineterminator="\r\n")
@@ -171,21 +205,44 @@ def _xlsx(path: Path, fields: list[str], rows: list[dict[str, object]]) -> None:
     book.save(path)
 
 
-def write(out: Path, n_orders: int = N_ORDERS, defects: bool = True) -> list[Path]:
+# Which rows of ``build`` each sample file of the spec holds, and the spec fields of its rows.
+FILES = {
+    "shop_orders.csv": ("orders", ORDER_FIELDS), "crm_deals.xlsx": ("deals", ORDER_FIELDS),
+    "payments.jsonl": ("payments", PAYMENT_FIELDS), "accounting_payments.csv": ("accounting", PAYMENT_FIELDS),
+    "delivery_shipments.csv": ("shipments", SHIPMENT_FIELDS),
+}
+
+
+def write(out: Path, n_orders: int = N_ORDERS, defects: bool = True, spec_dir: Path = SPEC_DIR) -> list[Path]:
+    import specbook
+    from specbook.model import table_records
+
+    spec = specbook.load(spec_dir)
     data = build(n_orders, defects=defects)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "orders": out / "shop_orders.csv", "deals": out / "crm_deals.xlsx", "payments": out / "payments.jsonl",
-        "accounting": out / "accounting_payments.csv", "shipments": out / "delivery_shipments.csv",
-    }
-    _csv(paths["orders"], ORDER_FIELDS, data["orders"], "utf-8", ",")
-    _xlsx(paths["deals"], ORDER_FIELDS, data["deals"])  # type: ignore[arg-type]
-    with paths["payments"].open("w", encoding="utf-8", newline="\n") as fh:
-        for p in data["payments"]:
-            fh.write(json.dumps(p, ensure_ascii=False) + "\n")
-    _csv(paths["accounting"], ACCOUNTING_FIELDS, data["accounting"], "cp1251", ";")
-    _csv(paths["shipments"], SHIPMENT_FIELDS, data["shipments"], "utf-8-sig", ",")
-    return list(paths.values())
+    written = []
+    for sample in table_records(spec["samples"]):
+        filename = Path(str(sample["path"])).name
+        key, fields = FILES[filename]
+        columns = _columns(spec, str(sample["system"]), str(sample["entity"]), fields)
+        rows = _renamed(data[key], columns)  # type: ignore[arg-type]
+        header = [name for _field, name in columns]
+        path = out / filename
+        if filename.endswith(".xlsx"):
+            _xlsx(path, header, rows)
+        elif filename.endswith(".jsonl"):
+            with path.open("w", encoding="utf-8", newline="\n") as fh:
+                for row in rows:
+                    record = _nested(row)
+                    if isinstance(record.get("amount"), dict):
+                        record["amount"]["currency"] = "RUB"  # type: ignore[index]
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif key == "accounting":
+            _csv(path, header, rows, "cp1251", ";")  # type: ignore[arg-type]
+        else:
+            _csv(path, header, rows, "utf-8-sig" if key == "shipments" else "utf-8", ",")  # type: ignore[arg-type]
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":
