@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workbook_support import COMPLETE, PARTIAL_RU, ROOT, TEMPLATE, make_workbook, on_disk
+from workbook_support import COMPLETE, PARTIAL_RU, ROOT, TEMPLATE, make_workbook, on_disk, type_cell
 
 from specbook import lang, load, save
 from specbook.app import PortInUseError, choose_port, voila_argv
@@ -73,7 +73,7 @@ def test_every_answer_is_back_after_a_restart(tmp_path: Path) -> None:
     flows.picker.add_button.click()
     flows.details.fields["trigger"].input.value = "hourly"
     systems = section_form(wb, "systems").systems
-    systems.grid.set_cell_value_by_index(systems.label("contact"), 1, "Olga Orlova")
+    type_cell(systems, systems.label("contact"), 1, "Olga Orlova")
     mark = section_form(wb, "errors").mark
     mark.who.value = "Head of support"
     mark.mark_button.click()

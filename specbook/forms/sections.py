@@ -16,7 +16,7 @@ import pandas as pd
 from specbook import edits, lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
+from specbook.forms.grid import GridEditor, RowChoice, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
     MUTED_STYLE,
@@ -96,8 +96,9 @@ class SectionForm(Form):
         return labelled(str(lang.lookup(self.language, f"scalars.{group}.{name}.label")), bound.input,
                         bound.message, str(lang.lookup(self.language, f"scalars.{group}.{name}.help")))
 
-    def grid(self, source: Source, *, max_rows: int = 12) -> GridEditor:
-        editor = GridEditor(self.wb, source, max_rows=max_rows)
+    def grid(self, source: Source, *, max_rows: int = 12, label: str = "", **kw: Any) -> GridEditor:
+        editor = GridEditor(self.wb, source, max_rows=max_rows, label=label or self.text(f"sections.{self.key}.title"),
+                            **kw)
         self.contexts.append(editor.answers)
         self.selection_sources.append(editor.selection_listeners)
         return editor
@@ -149,7 +150,7 @@ class GoalForm(SectionForm):
         return [self.field(self.primary, "goal.primary"), self.field(self.other, "goal.other"),
                 self.field(self.problem, "goal.problem"),
                 heading(lang.label(self.language, "indicators", "name")),
-                self.indicator_tools.widget, self.indicators.widget]
+                self.indicators.widget, self.indicator_tools.widget]
 
 
 # --------------------------------------------------------------------------- systems, entities and fields
@@ -161,7 +162,7 @@ class SystemsForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.systems = self.table_grid("systems")
         self.tools = RowTools(self.wb, self.systems)
-        return [self.tools.widget, self.systems.widget]
+        return [self.systems.widget, self.tools.widget]
 
 
 class EntitiesForm(SectionForm):
@@ -174,10 +175,10 @@ class EntitiesForm(SectionForm):
         current = lambda: {"entity": self.picker.current} if self.picker.current else None  # noqa: E731
         self.fields = self.table_grid("fields", where=current)
         self.field_tools = RowTools(self.wb, self.fields, parent=current)
-        self.picker.listeners.append(self.fields.refresh)
-        return [self.entity_tools.widget, self.entities.widget,
+        self.picker.listeners += [self.fields.refresh, self.field_tools.refresh, self.field_tools.row.refresh]
+        return [self.entities.widget, self.entity_tools.widget,
                 heading(self.text("forms.entities.fields")), self.picker.widget,
-                self.field_tools.widget, self.fields.widget]
+                self.fields.widget, self.field_tools.widget]
 
 
 # --------------------------------------------------------------------------- ownership and statuses
@@ -260,6 +261,7 @@ class OwnershipForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.extra: list[tuple[str, str]] = []
         self.matrix = self.grid(OwnershipSource(self.wb.spec, self.extra), max_rows=14)
+        self.row = RowChoice(self.wb, self.matrix)
         self.entity = W.Dropdown(options=[], layout=W.Layout(width="auto"))
         self.field_choice = W.Dropdown(options=[], layout=W.Layout(width="auto"))
         self.add_button = W.Button(description=self.text("forms.ownership.add_field"), icon="plus",
@@ -272,8 +274,9 @@ class OwnershipForm(SectionForm):
         self._entities()
         self.wb.on_change(lambda c: self._entities() if c.touches(("entities", "fields")) else None)
         return [note(self.text("forms.ownership.hint")), self.matrix.widget,
-                W.HBox([self.entity, self.field_choice, self.add_button, self.remove_button],
-                       layout=W.Layout(flex_flow="row wrap"))]
+                W.HBox([self.entity, self.field_choice, self.add_button],
+                       layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
 
     def _entities(self) -> None:
         names = self.wb.spec.names("entities")
@@ -302,7 +305,7 @@ class OwnershipForm(SectionForm):
         if row not in self.extra:
             self.extra.append(row)  # shown until a role is chosen in it (only then is it an answer)
         self.matrix.message.clear()
-        self.matrix.refresh()
+        self.row.refresh()
 
     def _remove_field_row(self) -> None:
         chosen = self.matrix.selected()
@@ -314,7 +317,7 @@ class OwnershipForm(SectionForm):
             self.extra.remove((entity, fld))
         self.edit(lambda: edits.remove_field_roles(self.wb.spec, entity, fld), "ownership",
                   message=self.matrix.message, at_once=True)
-        self.matrix.grid.clear_selection()
+        self.matrix.clear_selection()
 
 
 class StatusSource(Source):
@@ -370,28 +373,25 @@ class StatusesForm(SectionForm):
 
     def build(self) -> list[W.Widget]:
         self.picker = Picker(self.wb, "entities", self.text("forms.entities.pick"), manage=False)
-        self.mapping = self.grid(StatusSource(self.wb.spec, lambda: self.picker.current))
-        self.picker.listeners.append(self.mapping.refresh)
-        self.name_input = W.Text(placeholder=f"{lang.label(self.language, 'statuses', 'status')} — "
-                                 f"{self.text('forms.new_placeholder')}", layout=W.Layout(width="22em"))
-        self.add_button = W.Button(description=self.text("forms.add"), icon="plus", layout=W.Layout(width="auto"))
+        self.mapping = self.grid(StatusSource(self.wb.spec, lambda: self.picker.current), adder=self._add,
+                                 add_label=self.text("forms.add_label.statuses"),
+                                 add_button=self.text("forms.add_to.statuses", entity=self.picker.current or ""))
+        self.row = RowChoice(self.wb, self.mapping)
+        self.picker.listeners += [self.mapping.refresh, self.row.refresh, self._add_words]
         self.remove_button = W.Button(description=self.text("forms.remove_row"), icon="trash",
                                       layout=W.Layout(width="auto"))
-        self.add_button.on_click(lambda _b: self._add())
         self.remove_button.on_click(lambda _b: self._remove())
-        return [note(self.text("forms.statuses.hint")), self.picker.widget,
-                W.HBox([self.name_input, self.add_button, self.remove_button], layout=W.Layout(flex_flow="row wrap")),
-                self.mapping.widget]
+        return [note(self.text("forms.statuses.hint")), self.picker.widget, self.mapping.widget,
+                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
 
-    def _add(self) -> None:
+    def _add_words(self) -> None:
+        self.mapping.grid.add_button = self.text("forms.add_to.statuses", entity=self.picker.current or "")
+
+    def _add(self, typed: Any) -> None:
         entity = self.picker.current
         if not entity:
-            self.mapping.message.show(self.text("forms.errors.choose_first"))
-            return
-        name = self.name_input.value
-        if self.edit(lambda: edits.add_status(self.wb.spec, entity, name), "statuses",
-                     message=self.mapping.message, at_once=True):
-            self.name_input.value = ""
+            raise edits.EditError("choose_first")
+        edits.add_status(self.wb.spec, entity, typed.get("status", ""))
 
     def _remove(self) -> None:
         chosen = self.mapping.selected()
@@ -402,7 +402,7 @@ class StatusesForm(SectionForm):
         status = str(chosen[0])
         self.edit(lambda: edits.remove_status(self.wb.spec, entity, status), "statuses", "open_points",
                   message=self.mapping.message, at_once=True)
-        self.mapping.grid.clear_selection()
+        self.mapping.clear_selection()
 
 
 # --------------------------------------------------------------------------- flows and their answers
@@ -436,8 +436,8 @@ class FlowsForm(SectionForm):
         self.details.fields["volume_per_day"].input.observe(lambda _c: self._figures(), names="value")
         self.overview = GridEditor(self.wb, TableSource(
             spec, "flows", ("entity", "source", "target", "trigger", "max_delay_minutes"),
-            index=_flow_index(spec), index_label=lang.label(self.language, "flows", "name")), max_rows=8)
-        self.overview.grid.editable = False
+            index=_flow_index(spec), index_label=lang.label(self.language, "flows", "name")), max_rows=8,
+            label=self.text("forms.flows.all"), read_only=True)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         self._figures()
@@ -591,16 +591,17 @@ class AcceptanceForm(SectionForm):
         current = lambda: {"scenario": self.picker.current} if self.picker.current else None  # noqa: E731
         self.steps = self.table_grid("steps", where=current, index=self._step_number,
                                      index_label=self.text("forms.step_column"))
-        self.step_tools = RowTools(self.wb, self.steps, add="blank", parent=current, move=True)
-        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh]
+        self.step_tools = RowTools(self.wb, self.steps, parent=current, move=True)
+        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh,
+                                  self.step_tools.row.refresh]
         self.reconciliations = self.table_grid("reconciliations", max_rows=6)
         self.reconciliation_tools = RowTools(self.wb, self.reconciliations)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         return [self.picker.widget, self.description.widget,
-                heading(self.text("forms.acceptance.steps")), self.step_tools.widget, self.steps.widget,
-                heading(self.text("forms.acceptance.reconciliations")), self.reconciliation_tools.widget,
-                self.reconciliations.widget]
+                heading(self.text("forms.acceptance.steps")), self.steps.widget, self.step_tools.widget,
+                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget,
+                self.reconciliation_tools.widget]
 
     def _step_number(self, row: int) -> str:
         peers = edits.positions(self.wb.spec, "steps", {"scenario": str(self.wb.spec["steps"]["scenario"].iat[row])})
@@ -622,9 +623,9 @@ class OpenPointsForm(SectionForm):
             spec, "open_points", ("who", "note"),
             index=lambda row: describe_location(self.language, str(spec["open_points"]["location"].iat[row])),
             index_label=lang.label(self.language, "open_points", "location")))
-        self.tools = RowTools(self.wb, self.points, add=None)
+        self.tools = RowTools(self.wb, self.points, add=False)
         self.tools.remove_button.description = self.text("forms.open_points.remove")
-        return [note(self.text("forms.open_points.hint")), self.tools.widget, self.points.widget]
+        return [note(self.text("forms.open_points.hint")), self.points.widget, self.tools.widget]
 
 
 class SignoffForm(SectionForm):
@@ -633,7 +634,7 @@ class SignoffForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.signatures = self.table_grid("signoff", max_rows=6)
         self.tools = RowTools(self.wb, self.signatures)
-        return [self.tools.widget, self.signatures.widget]
+        return [self.signatures.widget, self.tools.widget]
 
 
 FORMS: dict[str, type[SectionForm]] = {
