@@ -17,9 +17,9 @@ from workbook_support import PARTIAL_RU, add_named, generate_spec, make_workbook
 
 from specbook import check, edits, lang, save
 from specbook.checks import describe_location
-from specbook.definitions import SCALARS, SECTIONS, TABLES
+from specbook.definitions import SCALARS, SECTION, SECTIONS, TABLES
 from specbook.forms import build_readiness, build_section, build_title, readiness_panel, section_form
-from specbook.model import Figures, flow_figures, location
+from specbook.model import NO_EQUIVALENT, Figures, flow_figures, location
 from specbook.workbook import Workbook
 
 KEYS = [s.key for s in SECTIONS]
@@ -297,7 +297,7 @@ def test_ownership_of_one_field(wb: Workbook) -> None:
 def test_status_mapping_side_by_side(wb: Workbook) -> None:
     form = section_form(wb, "statuses")
     grid = form.mapping
-    assert list(grid.frame.columns) == ["Business status", "Shop", "CRM", "Payment provider"]
+    assert list(grid.frame.columns) == ["Business status", "Shop", "CRM"]  # the systems that hold orders
     assert list(grid.frame["CRM"]) == ["New", "Payment received"]
     add_named(form.mapping, "Cancelled")
     type_cell(grid, "Shop", 2, "cancelled")
@@ -311,6 +311,42 @@ def test_status_mapping_side_by_side(wb: Workbook) -> None:
     grid.select(2)
     form.remove_button.click()
     assert {r["status"] for r in records(on_disk(wb), "statuses")} == {"New", "Paid"}
+
+
+def test_an_entity_whose_status_lives_in_two_systems_closes_question_2_with_those_two_mapped(wb: Workbook) -> None:
+    from specbook import render
+
+    form = section_form(wb, "statuses")
+    form.picker.dropdown.value = "Payment"
+    grid = form.mapping
+    # Payment is held by the CRM and the payment provider (ownership), not by the shop: nothing else is asked
+    assert list(grid.frame.columns) == ["Business status", "CRM", "Payment provider"]
+
+    def question_2() -> bool:
+        return next(q for q in check(on_disk(wb)).questions if q.number == 2).closed
+
+    assert question_2()
+    assert not add_named(grid, "Paid")["refused"]
+    assert not question_2()
+    type_cell(grid, "CRM", 0, "Paid")
+    type_cell(grid, "Payment provider", 0, "succeeded")
+    assert question_2()
+    add_named(grid, "Refunded")
+    type_cell(grid, "CRM", 1, "Refunded")
+    assert not question_2()
+    type_cell(grid, "Payment provider", 1, "No such status")  # said in words: the system has none
+    assert question_2()
+    rows = {r["system"]: r["value"] for r in records(on_disk(wb), "statuses") if r["status"] == "Refunded"}
+    assert rows == {"CRM": "Refunded", "Payment provider": NO_EQUIVALENT}
+    assert grid.frame.iloc[1]["Payment provider"] == lang.text("en", "forms.statuses.none")
+    html = render.section_html(on_disk(wb), "statuses", check(on_disk(wb)))
+    assert "<td>no equivalent</td>" in html and NO_EQUIVALENT not in html
+    # an entity no system holds yet gets no status attached to a system silently
+    add_named(section_form(wb, "entities").entities, "Stock")
+    form.picker.dropdown.value = "Stock"
+    answer = add_named(grid, "In stock")
+    assert "First say which systems hold «Stock»" in answer["message"]
+    assert "In stock" not in {r["status"] for r in records(on_disk(wb), "statuses")}
 
 
 # --------------------------------------------------------------------------- flows and their answers
@@ -705,3 +741,80 @@ def test_a_column_added_to_the_definitions_reaches_form_file_schema_and_handout(
     assert "region" in json_schema()["properties"]["systems"]["items"]["properties"]
     html = render.section_html(disk, "systems", check(disk))
     assert "<th>Region</th>" in html and "<td>Europe/West</td>" in html
+
+
+def test_a_pasted_block_adds_rows_refuses_bad_cells_and_undo_takes_it_back_in_the_file(wb: Workbook) -> None:
+    from workbook_support import grid_op
+
+    grid = section_form(wb, "systems").systems
+    before = records(on_disk(wb), "systems")
+    block = [["System", "Kind", "Owner"], ["ERP", "ERP", "Finance"], ["Mainframe", "mainframe", "IT"],
+             ["CRM", "", "Sales team"]]
+    answer = grid_op(grid, "paste", anchor=None, block=block)
+    after = {r["name"]: r for r in records(on_disk(wb), "systems")}
+    assert after["ERP"]["kind"] == "erp" and after["ERP"]["owner"] == "Finance"
+    assert after["CRM"]["owner"] == "Sales team"
+    assert after["Mainframe"]["owner"] == "IT" and not after["Mainframe"].get("kind")  # the rest is kept
+    assert "«mainframe» is not one of" in answer["message"]
+    grid_op(grid, "undo")
+    assert records(on_disk(wb), "systems") == before
+    grid_op(grid, "redo")
+    assert {r["name"] for r in records(on_disk(wb), "systems")} >= {"ERP", "CRM"}
+
+
+# --------------------------------------------------------------------------- controls people find by their words
+
+
+def _all_widgets(widget: Any) -> Iterator[Any]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _all_widgets(child)
+
+
+@pytest.mark.parametrize("fixture", ["wb", "wb_ru"])
+def test_every_input_has_a_visible_label_tied_to_it_and_every_button_a_unique_name(
+        fixture: str, request: pytest.FixtureRequest) -> None:
+    from specbook.forms.sheet import Sheet
+
+    wb = request.getfixturevalue(fixture)
+    names: list[str] = []
+    for key in SECTION:
+        form = section_form(wb, key)
+        for w in _all_widgets(form.widget):
+            if isinstance(w, W.Button) and w.layout.display != "none":
+                names.append(w.description)
+            elif isinstance(w, Sheet):
+                assert w.label, key
+                if w.add_button:
+                    names.append(w.add_button)
+            elif isinstance(w, (W.Text, W.Textarea, W.Dropdown, W.SelectMultiple, W.Combobox, W.IntText)):
+                assert w.description.strip(), (key, type(w).__name__, getattr(w, "placeholder", ""))
+    adds = [n for n in names if n.startswith(lang.text(wb.spec.language, "forms.add"))]
+    assert len(adds) == len(set(adds)), adds  # «Добавить систему», «Добавить поле в «Заказ»»…
+    if wb.spec.language == "ru":
+        assert "Добавить систему" in adds
+
+
+def test_the_to_be_confirmed_control_preselects_nothing(wb_ru: Workbook) -> None:
+    for key in SECTION:
+        if key == "open_points":
+            continue
+        mark = section_form(wb_ru, key).mark
+        assert mark.answer.value is None, key
+    project = section_form(wb_ru, "project").mark
+    project.who.value = "Директор"
+    project.mark_button.click()
+    assert project.message.text == lang.text("ru", "forms.errors.choose_answer")
+    assert records(on_disk(wb_ru), "open_points") == records(wb_ru.spec, "open_points")
+
+
+def test_numbers_use_the_spec_decimal_separator_and_prose_the_reading_font(wb_ru: Workbook) -> None:
+    flows = section_form(wb_ru, "flows")
+    fields = flows.details.fields
+    fields["trigger"].input.value = "every_5_min"
+    fields["volume_per_day"].input.value = "170"  # 288 runs a day: about 0,6 records each
+    assert "0,6" in flows.figures.value and "0.6" not in flows.figures.value
+    goal = section_form(wb_ru, "goal")
+    assert "specbook-prose" in goal.problem.input._dom_classes
+    styles = [w.value for w in _all_widgets(goal.widget) if isinstance(w, W.HTML) and "<style>" in w.value]
+    assert any("textarea" in s and "font-family" in s for s in styles)

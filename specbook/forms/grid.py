@@ -26,6 +26,8 @@ from specbook.model import Spec
 from specbook.session import Session
 
 INDEX = "__index"
+# Adds a row from the values typed; returns the values it left out, each with its reason.
+Adder = Callable[[Mapping[str, str]], Mapping[str, edits.EditError] | None]
 _HISTORIES: weakref.WeakKeyDictionary[Any, edits.History] = weakref.WeakKeyDictionary()
 
 
@@ -71,6 +73,10 @@ class Source:
 
     def width(self, column: str) -> int:
         return 180
+
+    def help(self, column: str) -> str:
+        """A hint shown for the column's header."""
+        return ""
 
     def kind(self, column: str) -> str:
         """How the sheet edits the column: ``text``, ``prose`` or ``number`` (choices come from :meth:`enum`)."""
@@ -164,7 +170,7 @@ class GridEditor(Form):
 
     def __init__(self, wb: Session, source: Source, *, max_rows: int = 12, label: str = "",
                  add_button: str = "", add_label: str = "",
-                 adder: Callable[[Mapping[str, str]], None] | None = None, read_only: bool = False) -> None:
+                 adder: Adder | None = None, read_only: bool = False) -> None:
         super().__init__(wb)
         self.source = source
         self.depends = source.depends
@@ -204,9 +210,9 @@ class GridEditor(Form):
             share = 1 if px <= 190 else 2 if px < 300 else 3
             if words:
                 choices = tuple((w, w or "—") for w in words)
-                out.append(S.Column(cid, header, "choice", choices, width=share))
+                out.append(S.Column(cid, header, "choice", choices, width=share, help=source.help(cid)))
             else:
-                out.append(S.Column(cid, header, source.kind(cid), width=share))
+                out.append(S.Column(cid, header, source.kind(cid), width=share, help=source.help(cid)))
         self._labels = labels
         return out
 
@@ -300,10 +306,12 @@ class GridEditor(Form):
                     refused.append(S.Refusal(self.grid.add_column, self.text("grid.read_only"), added=i))
                     continue
                 try:
-                    self.adder(typed)
+                    left_out = self.adder(typed) or {}
                 except edits.EditError as exc:
                     refused.append(S.Refusal(self.grid.add_column, exc.message(self.language), added=i))
                     continue
+                refused.extend(S.Refusal(column, exc.message(self.language), added=i)
+                               for column, exc in left_out.items())
                 at_once[0] = True
 
         hist.do(spec, apply)
@@ -419,18 +427,25 @@ class RowTools(Form):
         if self.parent and self.editor.adder is not None:
             self.editor.grid.add_button = self.text(f"forms.add_to.{self.table}", entity=self._parent_name())
 
-    def add(self, typed: Mapping[str, str]) -> None:
-        """Add a row with the values typed (raises :class:`edits.EditError`)."""
+    def add(self, typed: Mapping[str, str]) -> dict[str, edits.EditError]:
+        """Add a row with the values typed; a value refused is left out and returned with its reason (a
+        refused name refuses the row: :class:`edits.EditError`)."""
         base = dict(self.parent() or {}) if self.parent else {}
         if self.parent and not base:
             raise edits.EditError("choose_first")
         values: dict[str, Any] = dict(base)
         t = TABLE[self.table]
+        left_out: dict[str, edits.EditError] = {}
         for column, text in typed.items():
-            entity = base.get("entity", "")
-            values[column] = text if column in t.key else edits.parse(self.wb.spec, self.table, column, text,
-                                                                        entity=entity)
+            if column in t.key:
+                values[column] = text
+                continue
+            try:
+                values[column] = edits.parse(self.wb.spec, self.table, column, text, entity=base.get("entity", ""))
+            except edits.EditError as exc:
+                left_out[column] = exc
         edits.add_row(self.wb.spec, self.table, values)
+        return left_out
 
     def _remove(self) -> None:
         chosen = self.editor.selected()

@@ -19,22 +19,24 @@ from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_colum
 from specbook.forms.grid import GridEditor, RowChoice, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
+    ERROR_STYLE,
     MUTED_STYLE,
-    Banner,
     Bound,
     Choices,
     ConfirmMark,
     Findings,
     Form,
     Message,
+    banner,
     esc,
     heading,
     labelled,
     note,
+    prose_style,
     section_heading,
     set_options,
 )
-from specbook.model import flow_figures, location
+from specbook.model import NO_EQUIVALENT, flow_figures, location, status_columns
 from specbook.session import Session
 
 
@@ -45,13 +47,13 @@ class SectionForm(Form):
 
     def __init__(self, wb: Session) -> None:
         super().__init__(wb)
-        self.banner = Banner(wb)
+        self.banner = banner(wb)
         self.contexts: list[Callable[[], Choices]] = []
         self.selection_sources: list[list[Callable[[], None]]] = []
         top = self.top()
         body = self.build()
         self.findings = Findings(wb, self.key)
-        parts: list[W.Widget] = [*top, section_heading(self.language, self.key), self.banner.widget, *body,
+        parts: list[W.Widget] = [prose_style(), *top, section_heading(self.language, self.key), *body,
                                  self.findings.widget]
         self.mark: ConfirmMark | None = None
         if self.key != "open_points":
@@ -82,6 +84,7 @@ class SectionForm(Form):
             widget = W.Dropdown(options=options, value="", tooltip=help_text)
         elif multiline:
             widget = W.Textarea(placeholder=help_text, rows=3, tooltip=help_text)
+            widget.add_class("specbook-prose")
         else:
             widget = W.Text(placeholder=help_text, tooltip=help_text)
         bound = Bound(self, widget, read=lambda: self.wb.spec.scalar(key),
@@ -120,7 +123,7 @@ class ProjectForm(SectionForm):
     def top(self) -> list[W.Widget]:
         self.heading = W.HTML()
         self.status = W.HTML()
-        return [self.heading, self.status]
+        return [self.heading, self.status, banner(self.wb).widget]
 
     def build(self) -> list[W.Widget]:
         self.inputs = {key: self.scalar(key) for key in SECTION["project"].scalars}
@@ -133,9 +136,17 @@ class ProjectForm(SectionForm):
         self.heading.value = f'<h1 style="margin:0.2em 0;font-size:1.8em">{esc(name)}</h1>'
         saved = self.wb.saved_at
         file = self.wb.path.name
-        line = (self.text("forms.saved", file=file, time=saved.strftime("%H:%M:%S")) if saved
-                else self.text("forms.not_saved", file=file))
-        self.status.value = f'<span class="specbook-saved" style="{MUTED_STYLE}">{esc(line)}</span>'
+        style = MUTED_STYLE
+        if self.wb.save_error:
+            line, style = self.text("forms.not_saved_error", file=file, reason=self.wb.save_error), ERROR_STYLE
+        elif self.wb.saving:
+            line = self.text("forms.saving", file=file)
+        elif saved:
+            line = self.text("forms.saved", file=file, time=saved.strftime("%H:%M:%S"))
+        else:
+            line = self.text("forms.not_saved", file=file)
+        self.status.value = (f'<span class="specbook-saved" role="status" aria-live="polite" '
+                             f'style="{style}">{esc(line)}</span>')
 
 
 class GoalForm(SectionForm):
@@ -262,8 +273,10 @@ class OwnershipForm(SectionForm):
         self.extra: list[tuple[str, str]] = []
         self.matrix = self.grid(OwnershipSource(self.wb.spec, self.extra), max_rows=14)
         self.row = RowChoice(self.wb, self.matrix)
-        self.entity = W.Dropdown(options=[], layout=W.Layout(width="auto"))
-        self.field_choice = W.Dropdown(options=[], layout=W.Layout(width="auto"))
+        self.entity = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "entity"),
+                                 style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.field_choice = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "field"),
+                                       style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.add_button = W.Button(description=self.text("forms.ownership.add_field"), icon="plus",
                                    layout=W.Layout(width="auto"))
         self.remove_button = W.Button(description=self.text("forms.ownership.remove_field"), icon="trash",
@@ -323,7 +336,7 @@ class OwnershipForm(SectionForm):
 class StatusSource(Source):
     """Business statuses of one entity × systems: how each system calls each status."""
 
-    depends = frozenset({"statuses", "systems", "entities"})
+    depends = frozenset({"statuses", "systems", "entities", "ownership", "flows"})
 
     def __init__(self, spec: Any, entity: Callable[[], str | None]) -> None:
         super().__init__(spec)
@@ -334,8 +347,15 @@ class StatusSource(Source):
         return edits.statuses_of(self.spec, entity) if entity else []
 
     def columns(self) -> list[tuple[str, str]]:
-        return [("status", lang.label(self.language, "statuses", "status")),
-                *((f"system:{s}", s) for s in self.spec.names("systems"))]
+        entity = self.entity()
+        systems = status_columns(self.spec, entity) if entity else []
+        return [("status", lang.label(self.language, "statuses", "status")), *((f"system:{s}", s) for s in systems)]
+
+    def help(self, column: str) -> str:
+        if column == "status":
+            return ""
+        none = lang.text(self.language, "forms.statuses.none")
+        return lang.text(self.language, "forms.statuses.none_help", none=none)
 
     def prepare(self) -> None:
         df = self.spec["statuses"]
@@ -347,7 +367,8 @@ class StatusSource(Source):
     def cell(self, row: Any, column: str) -> str:
         if column == "status":
             return str(row)
-        return str(self._values.get((row, column.removeprefix("system:")), ""))
+        value = str(self._values.get((row, column.removeprefix("system:")), ""))
+        return lang.text(self.language, "forms.statuses.none") if value == NO_EQUIVALENT else value
 
     def write(self, row: Any, column: str, text: Any) -> tuple[tuple[str, ...], bool]:
         entity = self.entity() or ""
@@ -355,6 +376,8 @@ class StatusSource(Source):
         if column == "status":
             edits.rename(self.spec, "statuses", str(row), value, scope=entity)
             return (), True
+        if value.strip().casefold() == lang.text(self.language, "forms.statuses.none").casefold():
+            value = NO_EQUIVALENT
         edits.set_status_value(self.spec, entity, str(row), column.removeprefix("system:"), value)
         return ("statuses",), False
 
