@@ -209,7 +209,7 @@ class GridEditor(Form):
             px = source.width(cid)
             share = 1 if px <= 190 else 2 if px < 300 else 3
             if words:
-                choices = tuple((w, w or "—") for w in words)
+                choices = tuple((w, w) for w in words)  # an empty answer reads as an empty cell
                 out.append(S.Column(cid, header, "choice", choices, width=share, help=source.help(cid)))
             else:
                 out.append(S.Column(cid, header, source.kind(cid), width=share, help=source.help(cid)))
