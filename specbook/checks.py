@@ -28,9 +28,11 @@ from specbook.definitions import (
     needs_conversion,
 )
 from specbook.model import (
+    NO_EQUIVALENT,
     Spec,
     dangling_references,
     duplicate_keys,
+    holders,
     location,
     row_addresses,
     row_key,
@@ -414,9 +416,12 @@ def _statuses(c: _Context) -> Iterator[Hit]:
         values[r["entity"]][(r["status"], r["system"])] = r["value"].strip()
         statuses[r["entity"]][r["status"]] = None
         systems[r["entity"]][r["system"]] = None
+    # the mapping needs the systems that hold the entity; without any known yet, those it names
+    held = holders([s["name"] for s in c.rows["systems"]], c.rows["ownership"], c.rows["flows"])
     for entity, cells in values.items():
+        needed = held.get(entity) or list(systems[entity])
         for status in statuses[entity]:
-            for system in systems[entity]:
+            for system in needed:
                 if not cells.get((status, system)):
                     yield "statuses.unmapped", location("statuses", (entity, status, system)), {
                         "entity": entity, "status": status, "system": system}
@@ -424,7 +429,7 @@ def _statuses(c: _Context) -> Iterator[Hit]:
             meaning: dict[str, list[str]] = defaultdict(list)
             for status in statuses[entity]:
                 value = cells.get((status, system))
-                if value:
+                if value and value != NO_EQUIVALENT:
                     meaning[value].append(status)
             for value, several in meaning.items():
                 if len(several) > 1:

@@ -35,6 +35,7 @@ from specbook.model import (
     reference_names,
     row_addresses,
     row_key,
+    status_columns,
     table_records,
 )
 
@@ -445,19 +446,16 @@ def statuses_of(spec: Spec, entity: str) -> list[str]:
 
 
 def add_status(spec: Spec, entity: str, status: str) -> None:
-    """A new business status of ``entity``, to be mapped in the systems already mapped for it."""
+    """A new business status of ``entity``, to be mapped in the systems that hold the entity."""
     status = status.strip()
     if not status:
         raise EditError("empty", label=_Label("statuses", "status"))
     if status in statuses_of(spec, entity):
         raise EditError("duplicate", value=status)
     rows = table_records(spec["statuses"])
-    systems = list(dict.fromkeys(r["system"] for r in rows if r["entity"] == entity))
+    systems = status_columns(spec, entity)
     if not systems:
-        declared = spec.names("systems")
-        if not declared:
-            raise EditError("no_systems")
-        systems = declared[:1]
+        raise EditError("status_no_holder", entity=entity)
     rows.extend({"entity": entity, "status": status, "system": s, "value": ""} for s in systems)
     _frame(spec, "statuses", rows)
 

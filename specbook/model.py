@@ -296,3 +296,41 @@ def flow_figures(trigger: str, volume_per_day: int | None) -> Figures | None:
     runs = 1440 // period
     per_run = volume_per_day / runs if volume_per_day is not None else None
     return Figures(trigger, runs, per_run, period)
+
+
+# --------------------------------------------------------------------------- the systems that hold an entity
+
+# What a status cell holds when the person said that the system has no such status: it completes the
+# mapping (the words people read come from the language tables).
+NO_EQUIVALENT = "(none)"
+
+
+def holders(systems: Iterable[str], ownership: Iterable[Mapping[str, Any]],
+            flows: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """For each entity, the declared systems that hold it: those with a role for it (or one of its fields)
+    in the ownership matrix, and the ends of its flows; in the order systems are declared."""
+    order = list(systems)
+    held: dict[str, set[str]] = {}
+    for r in ownership:
+        if str(r.get("role", "")).strip():
+            held.setdefault(str(r["entity"]), set()).add(str(r["system"]))
+    for r in flows:
+        for end in ("source", "target"):
+            if str(r.get(end, "")).strip():
+                held.setdefault(str(r.get("entity", "")), set()).add(str(r[end]))
+    return {entity: [s for s in order if s in found] for entity, found in held.items()}
+
+
+def status_systems(spec: Spec, entity: str) -> list[str]:
+    """The systems whose status values ``entity``'s mapping needs (see :func:`holders`)."""
+    return holders(spec.names("systems"), table_records(spec["ownership"]),
+                   table_records(spec["flows"])).get(entity, [])
+
+
+def status_columns(spec: Spec, entity: str) -> list[str]:
+    """The systems an entity's status mapping shows: those that hold it (:func:`status_systems`) and
+    any other in which a value was already typed (so that nothing typed is hidden), in declared order."""
+    held = set(status_systems(spec, entity))
+    typed = {r["system"] for r in table_records(spec["statuses"])
+             if r["entity"] == entity and str(r["value"]).strip()}
+    return [s for s in spec.names("systems") if s in held or s in typed]

@@ -33,7 +33,7 @@ from specbook.definitions import (
 )
 from specbook.export.diagram import diagram_svg
 from specbook.markup import VIEW_MIME, Html, esc
-from specbook.model import Spec, flow_figures, table_records
+from specbook.model import NO_EQUIVALENT, Spec, flow_figures, status_columns, table_records
 from specbook.values import format_count
 
 # At most this many systems side by side in one matrix; wider matrices continue in a second table.
@@ -355,10 +355,13 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
     if not values:
         return _empty(w)
     parts: list[str] = []
+    none = w("handout.no_equivalent")
     for entity, cells in values.items():
         parts.append(_tag("h3", entity))
-        for chunk in _chunks(list(systems[entity])):
-            rows = [[status, *(cells.get((status, s), "") for s in chunk)] for status in statuses[entity]]
+        shown = status_columns(spec, entity) or list(systems[entity])
+        for chunk in _chunks(shown):
+            rows = [[status, *(none if cells.get((status, s), "") == NO_EQUIVALENT else cells.get((status, s), "")
+                               for s in chunk)] for status in statuses[entity]]
             parts.append(_table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,)))
     return _join(parts)
 

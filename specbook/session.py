@@ -35,6 +35,7 @@ class Session(Protocol):
     conflict: SpecConflictError | None
     stale: bool
     saved_at: datetime.datetime | None
+    save_error: str | None  # why the last save failed; None once one succeeds
     forms: dict[str, Any]  # forms built for this session, by view name
 
     @property
@@ -43,7 +44,12 @@ class Session(Protocol):
     @property
     def report(self) -> Report: ...
 
+    @property
+    def saving(self) -> bool: ...  # an edit waits to be written
+
     def changed(self, *tables: str, at_once: bool = False) -> None: ...
+
+    def flush(self, *, force: bool = False) -> bool: ...
 
     def on_change(self, listener: Callable[[Change], None]) -> None: ...
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from specbook import lang
 from specbook.checks import Report, check
-from specbook.errors import SpecConflictError
+from specbook.errors import SpecConflictError, SpecDeletedError, SpecSaveError
 from specbook.model import Spec
 from specbook.session import Change, Session
 from specbook.storage import load, resolve, save
@@ -51,6 +51,9 @@ class Workbook:
         # The file on disk differs from what this workbook loaded or last saved (seen by ``check_disk``).
         self.stale: bool = False
         self.saved_at: datetime.datetime | None = None
+        # Why the last save failed (a protected folder, a full disk, a deleted file, text the file cannot
+        # hold); None once a save succeeds. Edits stay in memory and the next edit (or ``flush``) retries.
+        self.save_error: str | None = None
         # Forms built for this workbook, by view name; displaying a view twice shows the same form.
         self.forms: dict[str, Any] = {}
         self._pending: asyncio.TimerHandle | None = None
@@ -66,8 +69,14 @@ class Workbook:
 
     @property
     def dirty(self) -> bool:
-        """Edits are waiting to be written (during the save delay, or because of a conflict)."""
-        return self._pending is not None or bool(self._edited) or self.conflict is not None
+        """Edits are waiting to be written (during the save delay, after a failed save, or a conflict)."""
+        return (self._pending is not None or bool(self._edited) or self.conflict is not None
+                or self.save_error is not None)
+
+    @property
+    def saving(self) -> bool:
+        """An edit waits for the save delay to pass."""
+        return self._pending is not None
 
     # -- changes ----------------------------------------------------------------------------------------
 
@@ -84,6 +93,7 @@ class Workbook:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
+        waiting = self._pending is not None
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
@@ -91,6 +101,8 @@ class Workbook:
             self._settle()
         else:
             self._pending = loop.call_later(SAVE_DELAY, self._settle)
+            if not waiting:
+                self._notify(Change())  # the "saving…" mark
 
     def _settle(self) -> None:
         self._pending = None
@@ -111,13 +123,25 @@ class Workbook:
             self._pending = None
         try:
             save(self.spec, self.path, force=force)
+        except SpecDeletedError as exc:
+            self.conflict = exc
+            self.stale = True
+            self.save_error = str(exc)
+            ok = False
         except SpecConflictError as exc:
             self.conflict = exc
             self.stale = True
             ok = False
+        except SpecSaveError as exc:
+            self.save_error = str(exc)
+            ok = False
+        except UnicodeError as exc:
+            self.save_error = lang.text(self.spec.language, "forms.save.unencodable", reason=str(exc))
+            ok = False
         else:
             self.conflict = None
             self.stale = False
+            self.save_error = None
             self._seen = self._stat()
             self.saved_at = datetime.datetime.now()
             ok = True
@@ -145,6 +169,7 @@ class Workbook:
         self.spec.origins.update(fresh.origins)
         self.conflict = None
         self.stale = False
+        self.save_error = None
         self._seen = self._stat()
         self._report = None
         self._notify(Change(everything=True))

@@ -3,6 +3,7 @@ only this machine's host names are served, and page views do not pile up kernels
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -78,6 +79,15 @@ def test_customer_mode_is_private_and_page_views_leave_few_kernels(tmp_path: Pat
 
     folder = tmp_path / "acme"
     assert main(["new", str(folder)]) == 0
+    # A light page: the workbook's title only. What is measured is the server's handling of kernels per page
+    # view, not how long thirteen sections take to build (the browser tests cover the whole workbook).
+    light = {"cells": [{"cell_type": "code", "execution_count": None, "id": "title", "metadata": {},
+                        "outputs": [], "source": ["import specbook.workbook\n", "\n",
+                                                  "specbook.workbook.open_workbook().title()"]}],
+             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                          "language_info": {"name": "python"}},
+             "nbformat": 4, "nbformat_minor": 5}
+    (folder / "workbook.ipynb").write_text(json.dumps(light), encoding="utf-8")
     port = _free_port()
     log = tmp_path / "app.log"
     code = (f"from specbook.app import serve; serve({str(folder)!r}, {port}, idle_timeout={IDLE}, "
@@ -116,6 +126,8 @@ def test_customer_mode_is_private_and_page_views_leave_few_kernels(tmp_path: Pat
                     page.goto(address, timeout=UI_TIMEOUT_MS)
                     page.locator(".specbook-section").first.wait_for(timeout=UI_TIMEOUT_MS)
                     page.close(run_before_unload=True)
+                    # the closed page's kernel is being shut down: released within a minute, never piling up
+                    _wait(lambda: _kernels(app.pid) <= 2, 60, "the closed page's kernel to be released", app, log)
                     alive.append(_kernels(app.pid))
             finally:
                 browser.close()

@@ -1,5 +1,6 @@
 """In a real browser: a new workbook in JupyterLab, and the same workbook in customer mode (``specbook app``,
-Voila). A person types into a form field, edits a grid cell, adds a flow; then ``spec.yaml`` holds the answers.
+Voila). A person types into a form field, adds systems and edits grid cells (a pick list inside the cell), adds
+a flow; then ``spec.yaml`` holds the answers. Controls are found by their labels and names only.
 
 Playwright drives Debian's Chromium. Each server is started for its test and always stopped; every wait is
 for a condition, with generous timeouts for a loaded machine. Screenshots go to ``artefacts/``.
@@ -126,53 +127,40 @@ def _wait_for_forms(page: Any) -> None:
                            timeout=UI_TIMEOUT_MS)
 
 
-def _first_cell(section: Any, x: float) -> tuple[float, float]:
-    """Where the first body cell at ``x`` pixels from the grid's left edge is on the page."""
-    grid = section.locator(".lm-DataGrid").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    return box["x"] + x, box["y"] + 30 + 12
-
-
-def _click_cell(page: Any, section: Any, x: float) -> None:
-    page.mouse.click(*_first_cell(section, x))
-
-
-def _edit_cell(page: Any, section: Any, x: float, text: str) -> None:
-    """Double-click the first body cell at ``x`` pixels from the grid's left edge, type, press Enter."""
-    page.mouse.dblclick(*_first_cell(section, x))
-    editor = page.locator("input.lm-DataGrid-cellEditorInput")
-    editor.wait_for(state="visible", timeout=30_000)
-    editor.fill(text)
-    editor.press("Enter")
-
-
-def _button(section: Any, text: str) -> Any:
-    """A widget button by its words (its icon is drawn by CSS, which would join its accessible name)."""
-    return section.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+def _cell(page: Any, grid: str, row_text: str, column: int) -> Any:
+    """A cell of a grid found by the grid's name, the words of its row and its column's place."""
+    return page.get_by_role("grid", name=grid).get_by_role("row").filter(has_text=row_text).get_by_role(
+        "gridcell").nth(column)
 
 
 def _answer_questions(page: Any, customer: str) -> None:
-    """Type into a field, add two systems and edit a grid cell, add a flow and choose where it starts."""
+    """Type into a field, add two systems by name, type a cell and choose a kind in the cell's own list, add
+    a flow and choose where it starts. Every control is found by its label or name."""
     title = page.locator(".specbook-section-project")
-    title.get_by_placeholder("The business that orders the integration.").fill(customer)
+    title.get_by_label("Customer", exact=True).fill(customer)
 
-    systems = page.locator(".specbook-section-systems")
+    box = page.get_by_label("New system", exact=True)
     for name in ("Shop", "CRM"):
-        systems.get_by_placeholder("System — Name to add").fill(name)
-        _button(systems, "Add").click()
+        box.click()
+        page.keyboard.type(name, delay=20)
+        page.get_by_role("button", name="Add a system", exact=True).click()
         page.wait_for_function(
             "([n]) => Array.from(document.querySelectorAll('.specbook-section-flows select option'))"
             ".some(o => o.textContent === n)", arg=[name], timeout=UI_TIMEOUT_MS)
-    _edit_cell(page, systems, 190 + 160 + 60, "E-commerce team")  # the Owner cell of «Shop»
-    _click_cell(page, systems, 190 + 60)  # its Kind: a choice, offered in a list beside the grid
-    systems.locator(".specbook-cell-choice select").select_option(label="Online shop")
+    _cell(page, "Systems", "Shop", 2).click()  # Owner
+    page.keyboard.type("E-commerce team", delay=20)
+    box.click()  # leaving the cell keeps what was typed (Enter would start a new line in a long answer)
+    _cell(page, "Systems", "Shop", 2).get_by_text("E-commerce team").wait_for()
+    _cell(page, "Systems", "Shop", 1).click()  # Kind: a pick list inside the cell
+    page.keyboard.type("Online", delay=40)
+    page.get_by_text("Online shop", exact=True).click()
+    _cell(page, "Systems", "Shop", 1).get_by_text("Online shop").wait_for()
 
     flows = page.locator(".specbook-section-flows")
-    flows.get_by_placeholder("Flow — Name to add").fill("Orders to CRM")
-    _button(flows, "Add").click()
-    source = flows.locator(".widget-hbox", has=page.get_by_text("From", exact=True)).locator("select").first
+    flows.get_by_label("New flow", exact=True).fill("Orders to CRM")
+    # a widget button's icon is drawn by CSS, which joins its accessible name: match the words at its end
+    flows.get_by_role("button", name=re.compile(r"^\W*Add a flow$")).click()
+    source = flows.get_by_label("From", exact=True)
     page.wait_for_function("(el) => !el.disabled", arg=source.element_handle(), timeout=UI_TIMEOUT_MS)
     options = source.locator("option").all_inner_texts()
     assert options == ["—", "Shop", "CRM"]  # only declared systems
@@ -302,15 +290,12 @@ def test_customer_mode_saves_what_is_typed(browser: Any, tmp_path: Path) -> None
     log = tmp_path / "app.log"
     argv = [sys.executable, "-m", "specbook", "app", str(folder), "--port", str(port)]
     with _server(argv, tmp_path, _clean_env(), log) as app:
-        url = f"http://127.0.0.1:{port}/"
-        _wait(lambda: log.exists() and url in log.read_text(errors="replace"), START_TIMEOUT,
-              "the URL printed by specbook app", app, log)
-
-        def listening() -> bool:
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-
-        _wait(listening, START_TIMEOUT, "Voila to listen", app, log)
+        printed = re.compile(rf"^http://127\.0\.0\.1:{port}/\?token=[\w-]+$", re.MULTILINE)
+        _wait(lambda: log.exists() and bool(printed.search(log.read_text(errors="replace"))), START_TIMEOUT,
+              "the address printed by specbook app (once the page answers)", app, log)
+        found = printed.search(log.read_text(errors="replace"))
+        assert found is not None
+        url = found.group(0)
         page = browser.new_page(viewport={"width": 1300, "height": 1300})
         page.set_default_timeout(STEP_TIMEOUT_MS)
         try:

@@ -1,5 +1,5 @@
-"""The forms, driven as a person would: set ``.value``, ``.click()``, edit grid cells through ipydatagrid's own
-API. Each test looks at the model and at the spec file on disk."""
+"""The forms, driven as a person would: set ``.value``, ``.click()``, send grid edits as the grid's page does
+(``Sheet.handle``). Each test looks at the model and at the spec file on disk."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as W
 import pytest
 from traitlets import TraitError
-from workbook_support import PARTIAL_RU, generate_spec, make_workbook, on_disk, words
+from workbook_support import PARTIAL_RU, add_named, generate_spec, make_workbook, on_disk, type_cell, words
 
 from specbook import check, edits, lang, save
 from specbook.checks import describe_location
-from specbook.definitions import SCALARS, SECTIONS, TABLES
+from specbook.definitions import SCALARS, SECTION, SECTIONS, TABLES
 from specbook.forms import build_readiness, build_section, build_title, readiness_panel, section_form
-from specbook.model import Figures, flow_figures, location
+from specbook.model import NO_EQUIVALENT, Figures, flow_figures, location
 from specbook.workbook import Workbook
 
 KEYS = [s.key for s in SECTIONS]
@@ -104,23 +105,20 @@ def test_title_edits_the_project(wb: Workbook) -> None:
 def test_indicators_grid_adds_edits_and_refuses_bad_names(wb: Workbook) -> None:
     goal = section_form(wb, "goal")
     tools, grid = goal.indicator_tools, goal.indicators
-    tools.name_input.value = "Lost orders a month"
-    tools.add_button.click()
+    add_named(tools.editor, "Lost orders a month")
     assert on_disk(wb).names("indicators") == ["Time from order to CRM", "Lost orders a month"]
-    assert grid.grid.set_cell_value_by_index(grid.label("baseline"), 1, "5")
+    assert type_cell(grid, grid.label("baseline"), 1, "5")
     assert records(on_disk(wb), "indicators")[1]["baseline"] == "5"
-    tools.name_input.value = "Lost orders a month"
-    tools.add_button.click()
+    add_named(tools.editor, "Lost orders a month")
     assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="Lost orders a month")
-    tools.name_input.value = "   "
-    tools.add_button.click()
+    add_named(tools.editor, "   ")
     assert grid.message.text == lang.text("en", "forms.errors.empty", label="Indicator")
     assert on_disk(wb).names("indicators") == ["Time from order to CRM", "Lost orders a month"]
 
 
 def test_renaming_an_indicator_follows_its_reconciliation(wb: Workbook) -> None:
     grid = section_form(wb, "goal").indicators
-    grid.grid.set_cell_value_by_index(grid.label("name"), 0, "Order reaches CRM")
+    type_cell(grid, grid.label("name"), 0, "Order reaches CRM")
     disk = on_disk(wb)
     assert disk.names("indicators") == ["Order reaches CRM"]
     assert [r["covers"] for r in records(disk, "reconciliations")] == ["Payments to CRM", "Order reaches CRM"]
@@ -132,7 +130,7 @@ def test_renaming_an_indicator_follows_its_reconciliation(wb: Workbook) -> None:
 def test_renaming_a_system_updates_every_reference(wb: Workbook) -> None:
     save_mark(wb, "systems[Shop].owner", "Head of e-commerce")
     form = section_form(wb, "systems")
-    assert form.systems.grid.set_cell_value_by_index(form.systems.label("name"), 0, "Web shop")
+    assert type_cell(form.systems, form.systems.label("name"), 0, "Web shop")
     disk = on_disk(wb)
     assert disk.names("systems") == ["Web shop", "CRM", "Payment provider"]
     assert records(disk, "flows")[0]["source"] == "Web shop"
@@ -168,14 +166,13 @@ def test_removing_a_system_in_use_is_refused_with_the_places(wb: Workbook) -> No
 
 def test_a_new_system_can_be_added_and_removed(wb: Workbook) -> None:
     form = section_form(wb, "systems")
-    form.tools.name_input.value = "ERP"
-    form.tools.add_button.click()
+    add_named(form.tools.editor, "ERP")
     grid = form.systems
-    assert grid.grid.set_cell_value("Kind", 3, "ERP")
-    assert grid.grid.set_cell_value("Owner", 3, "Finance")
+    assert type_cell(grid, "Kind", 3, "ERP")
+    assert type_cell(grid, "Owner", 3, "Finance")
     assert records(on_disk(wb), "systems")[3] == {"name": "ERP", "kind": "erp", "owner": "Finance", "contact": "",
                                                    "notes": ""}
-    assert grid.grid.set_cell_value("Kind", 3, "mainframe") is True  # the grid takes it; the model does not
+    assert type_cell(grid, "Kind", 3, "mainframe")["refused"]  # the model does not take it
     assert records(on_disk(wb), "systems")[3]["kind"] == "erp"
     assert "«mainframe» is not one of" in grid.message.text
     assert grid.frame.iloc[3]["Kind"] == "ERP"  # the cell shows the model's value again
@@ -196,17 +193,17 @@ def test_remove_without_a_selection_says_what_to_do(wb: Workbook) -> None:
 def test_entity_rename_cascades_and_duplicates_are_refused(wb: Workbook) -> None:
     form = section_form(wb, "entities")
     grid = form.entities
-    grid.grid.set_cell_value_by_index("Entity", 0, "Web order")
+    type_cell(grid, "Entity", 0, "Web order")
     disk = on_disk(wb)
     assert disk.names("entities") == ["Web order", "Payment"]
     for table in ("fields", "ownership", "statuses", "duplicates"):
         assert "Order" not in {r["entity"] for r in records(disk, table)}, table
     assert records(disk, "flows")[0]["entity"] == "Web order"
     assert form.picker.dropdown.value == "Web order"
-    grid.grid.set_cell_value_by_index("Entity", 1, "Web order")
+    type_cell(grid, "Entity", 1, "Web order")
     assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="Web order")
     assert grid.frame.iloc[1]["Entity"] == "Payment"
-    grid.grid.set_cell_value_by_index("Entity", 1, "")
+    type_cell(grid, "Entity", 1, "")
     assert grid.message.text == lang.text("en", "forms.errors.empty", label="Entity")
     assert on_disk(wb).names("entities") == ["Web order", "Payment"]
 
@@ -217,15 +214,14 @@ def test_fields_grid_per_entity(wb: Workbook) -> None:
     assert list(fields.frame["Field"]) == ["Order number", "Amount", "Client phone"]
     form.picker.dropdown.value = "Payment"
     assert list(fields.frame["Field"]) == ["Payment ID", "Order number", "Amount"]
-    form.field_tools.name_input.value = "Paid at"
-    form.field_tools.add_button.click()
-    fields.grid.set_cell_value("Kind", 3, "Date")
-    fields.grid.set_cell_value("Required", 3, "Yes")
-    fields.grid.set_cell_value("Meaning", 3, "When the provider charged the card")
+    add_named(form.field_tools.editor, "Paid at")
+    type_cell(fields, "Kind", 3, "Date")
+    type_cell(fields, "Required", 3, "Yes")
+    type_cell(fields, "Meaning", 3, "When the provider charged the card")
     paid = next(r for r in records(on_disk(wb), "fields") if r["name"] == "Paid at")
     assert paid == {"entity": "Payment", "name": "Paid at", "meaning": "When the provider charged the card",
                     "kind": "date", "required": True, "example": "", "personal": False}
-    fields.grid.set_cell_value("Personal data", 3, "perhaps")
+    type_cell(fields, "Personal data", 3, "perhaps")
     assert fields.message.text == lang.text("en", "forms.errors.not_yes_no", value="perhaps")
     assert fields.frame.iloc[3]["Personal data"] == "No"
 
@@ -236,7 +232,7 @@ def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -
     fields.select(0)  # Order number: a duplicates key
     form.field_tools.remove_button.click()
     assert "«Order number» cannot be removed" in fields.message.text
-    fields.grid.set_cell_value_by_index("Field", 0, "Order no.")
+    type_cell(fields, "Field", 0, "Order no.")
     disk = on_disk(wb)
     assert records(disk, "duplicates")[0]["key_fields"] == ["Order no."]
     assert "Order number" in disk.fields_of("Payment")  # the other entity's field of that name is untouched
@@ -263,11 +259,9 @@ def test_removing_an_entity_in_use_is_refused(wb: Workbook) -> None:
     form.entities.select(0)
     form.entity_tools.remove_button.click()
     assert "«Order» cannot be removed" in form.entities.message.text
-    form.entity_tools.name_input.value = "Stock"
-    form.entity_tools.add_button.click()
+    add_named(form.entity_tools.editor, "Stock")
     form.picker.dropdown.value = "Stock"
-    form.field_tools.name_input.value = "Quantity"
-    form.field_tools.add_button.click()
+    add_named(form.field_tools.editor, "Quantity")
     assert on_disk(wb).fields_of("Stock") == ["Quantity"]
     form.entities.select(2)
     form.entity_tools.remove_button.click()  # its own fields go with it
@@ -283,16 +277,16 @@ def test_ownership_matrix_shows_more_than_one_master_right_there(wb: Workbook) -
     form = section_form(wb, "ownership")
     matrix = form.matrix
     assert list(matrix.frame.columns) == ["Shop", "CRM", "Payment provider", "When systems disagree"]
-    assert matrix.grid.set_cell_value("CRM", "Order", "Master")
+    assert type_cell(matrix, "CRM", "Order", "Master")
     assert next(r for r in records(on_disk(wb), "ownership") if r["entity"] == "Order" and r["system"] == "CRM")[
         "role"] == "master"
     assert "«Order» has 2 masters (Shop, CRM)" in form.findings.widget.value
-    matrix.grid.set_cell_value("CRM", "Order", "")
+    type_cell(matrix, "CRM", "Order", "")
     assert [r["system"] for r in records(on_disk(wb), "ownership") if r["entity"] == "Order"] == ["Shop"]
     assert "masters" not in form.findings.widget.value
-    matrix.grid.set_cell_value("Shop", "Order", "")
+    type_cell(matrix, "Shop", "Order", "")
     assert "Nobody is the master of «Order»" in form.findings.widget.value
-    matrix.grid.set_cell_value("When systems disagree", "Payment", "The provider wins")
+    type_cell(matrix, "When systems disagree", "Payment", "The provider wins")
     assert records(on_disk(wb), "entities")[1]["on_conflict"] == "The provider wins"
 
 
@@ -303,10 +297,10 @@ def test_ownership_of_one_field(wb: Workbook) -> None:
     form.add_button.click()
     row = "Order · Client phone"
     assert row in list(form.matrix.frame.index)
-    form.matrix.grid.set_cell_value("CRM", row, "Master")
+    type_cell(form.matrix, "CRM", row, "Master")
     assert {"entity": "Order", "field": "Client phone", "system": "CRM", "role": "master"} in records(
         on_disk(wb), "ownership")
-    form.matrix.grid.set_cell_value("When systems disagree", row, "x")
+    type_cell(form.matrix, "When systems disagree", row, "x")
     assert form.matrix.message.text.startswith("«When systems disagree» is answered for the whole entity")
     form.matrix.select(list(form.matrix.frame.index).index(row))
     form.remove_button.click()
@@ -316,21 +310,56 @@ def test_ownership_of_one_field(wb: Workbook) -> None:
 def test_status_mapping_side_by_side(wb: Workbook) -> None:
     form = section_form(wb, "statuses")
     grid = form.mapping
-    assert list(grid.frame.columns) == ["Business status", "Shop", "CRM", "Payment provider"]
+    assert list(grid.frame.columns) == ["Business status", "Shop", "CRM"]  # the systems that hold orders
     assert list(grid.frame["CRM"]) == ["New", "Payment received"]
-    form.name_input.value = "Cancelled"
-    form.add_button.click()
-    grid.grid.set_cell_value_by_index("Shop", 2, "cancelled")
-    grid.grid.set_cell_value_by_index("CRM", 2, "Cancelled")
+    add_named(form.mapping, "Cancelled")
+    type_cell(grid, "Shop", 2, "cancelled")
+    type_cell(grid, "CRM", 2, "Cancelled")
     rows = [r for r in records(on_disk(wb), "statuses") if r["status"] == "Cancelled"]
     assert {r["system"]: r["value"] for r in rows} == {"Shop": "cancelled", "CRM": "Cancelled"}
-    grid.grid.set_cell_value_by_index("Business status", 2, "Canceled")
+    type_cell(grid, "Business status", 2, "Canceled")
     assert "Cancelled" not in {r["status"] for r in records(on_disk(wb), "statuses")}
-    grid.grid.set_cell_value_by_index("Business status", 2, "New")
+    type_cell(grid, "Business status", 2, "New")
     assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="New")
     grid.select(2)
     form.remove_button.click()
     assert {r["status"] for r in records(on_disk(wb), "statuses")} == {"New", "Paid"}
+
+
+def test_an_entity_whose_status_lives_in_two_systems_closes_question_2_with_those_two_mapped(wb: Workbook) -> None:
+    from specbook import render
+
+    form = section_form(wb, "statuses")
+    form.picker.dropdown.value = "Payment"
+    grid = form.mapping
+    # Payment is held by the CRM and the payment provider (ownership), not by the shop: nothing else is asked
+    assert list(grid.frame.columns) == ["Business status", "CRM", "Payment provider"]
+
+    def question_2() -> bool:
+        return next(q for q in check(on_disk(wb)).questions if q.number == 2).closed
+
+    assert question_2()
+    assert not add_named(grid, "Paid")["refused"]
+    assert not question_2()
+    type_cell(grid, "CRM", 0, "Paid")
+    type_cell(grid, "Payment provider", 0, "succeeded")
+    assert question_2()
+    add_named(grid, "Refunded")
+    type_cell(grid, "CRM", 1, "Refunded")
+    assert not question_2()
+    type_cell(grid, "Payment provider", 1, "No such status")  # said in words: the system has none
+    assert question_2()
+    rows = {r["system"]: r["value"] for r in records(on_disk(wb), "statuses") if r["status"] == "Refunded"}
+    assert rows == {"CRM": "Refunded", "Payment provider": NO_EQUIVALENT}
+    assert grid.frame.iloc[1]["Payment provider"] == lang.text("en", "forms.statuses.none")
+    html = render.section_html(on_disk(wb), "statuses", check(on_disk(wb)))
+    assert "<td>no equivalent</td>" in html and NO_EQUIVALENT not in html
+    # an entity no system holds yet gets no status attached to a system silently
+    add_named(section_form(wb, "entities").entities, "Stock")
+    form.picker.dropdown.value = "Stock"
+    answer = add_named(grid, "In stock")
+    assert "First say which systems hold «Stock»" in answer["message"]
+    assert "In stock" not in {r["status"] for r in records(on_disk(wb), "statuses")}
 
 
 # --------------------------------------------------------------------------- flows and their answers
@@ -341,8 +370,7 @@ def test_flow_choices_are_limited_to_declared_names(wb: Workbook) -> None:
     fields = flows.details.fields
     assert [v for _w, v in fields["entity"].input.options] == ["", "Order", "Payment"]
     assert [v for _w, v in fields["source"].input.options] == ["", "Shop", "CRM", "Payment provider"]
-    section_form(wb, "systems").tools.name_input.value = "ERP"
-    section_form(wb, "systems").tools.add_button.click()
+    add_named(section_form(wb, "systems").systems, "ERP")
     assert "ERP" in [v for _w, v in fields["target"].input.options]
 
 
@@ -440,12 +468,12 @@ def test_a_mark_on_a_flow_whose_name_holds_a_slash_follows_its_rename(wb: Workbo
 def test_success_and_runbook_grids(wb: Workbook) -> None:
     success = section_form(wb, "success").answers
     assert list(success.frame.index) == ["Orders to CRM", "Payments to CRM"]
-    success.grid.set_cell_value("Visible result", "Payments to CRM", "The order shows Payment received")
+    type_cell(success, "Visible result", "Payments to CRM", "The order shows Payment received")
     errors = section_form(wb, "errors").answers
-    errors.grid.set_cell_value("Stuck after (minutes)", "Orders to CRM", "half an hour")
+    type_cell(errors, "Stuck after (minutes)", "Orders to CRM", "half an hour")
     assert errors.message.text == lang.text("en", "forms.errors.not_minutes", value="half an hour")
-    errors.grid.set_cell_value("Stuck after (minutes)", "Orders to CRM", "20")
-    errors.grid.set_cell_value("Manual workaround", "Payments to CRM", "Mark it paid by hand")
+    type_cell(errors, "Stuck after (minutes)", "Orders to CRM", "20")
+    type_cell(errors, "Manual workaround", "Payments to CRM", "Mark it paid by hand")
     flows = records(on_disk(wb), "flows")
     assert flows[1]["success"] == "The order shows Payment received"
     assert flows[0]["stuck_after_minutes"] == 20
@@ -482,11 +510,10 @@ def test_acceptance_scenarios_with_ordered_steps(wb: Workbook) -> None:
     assert form.picker.current == "Payment fails"
     assert form.steps.row_ids == []
     for action in ("Pay with a declined card", "Open the order in the CRM", "Check the log"):
-        form.step_tools.add_button.click()
-        form.steps.grid.set_cell_value_by_index("Action", len(form.steps.row_ids) - 1, action)
-    form.steps.grid.set_cell_value_by_index("System", 0, "Payment provider")
-    form.steps.grid.set_cell_value_by_index("Checks", 1, "Payments to CRM")
-    form.steps.grid.set_cell_value_by_index("System", 2, "Mainframe")
+        add_named(form.steps, action)
+    type_cell(form.steps, "System", 0, "Payment provider")
+    type_cell(form.steps, "Checks", 1, "Payments to CRM")
+    type_cell(form.steps, "System", 2, "Mainframe")
     assert "«Mainframe» is not declared" in form.steps.message.text
 
     def actions() -> list[str]:
@@ -506,18 +533,16 @@ def test_acceptance_scenarios_with_ordered_steps(wb: Workbook) -> None:
     form.step_tools.remove_button.click()
     assert actions() == ["Pay with a declined card", "Open the order in the CRM"]
     assert len([r for r in records(on_disk(wb), "steps") if r["scenario"] == "Order paid online"]) == 4
-    form.reconciliation_tools.name_input.value = "Refunds add up"
-    form.reconciliation_tools.add_button.click()
-    form.reconciliations.grid.set_cell_value_by_index("What must add up", 2, "Refunds equal returns")
+    add_named(form.reconciliation_tools.editor, "Refunds add up")
+    type_cell(form.reconciliations, "What must add up", 2, "Refunds equal returns")
     assert records(on_disk(wb), "reconciliations")[2]["rule"] == "Refunds equal returns"
 
 
 def test_signoff(wb: Workbook) -> None:
     form = section_form(wb, "signoff")
-    form.tools.name_input.value = "Finance"
-    form.tools.add_button.click()
-    form.signatures.grid.set_cell_value_by_index("Signed", 2, "Yes")
-    form.signatures.grid.set_cell_value_by_index("Date", 2, "2026-02-01")
+    add_named(form.tools.editor, "Finance")
+    type_cell(form.signatures, "Signed", 2, "Yes")
+    type_cell(form.signatures, "Date", 2, "2026-02-01")
     assert records(on_disk(wb), "signoff")[2] == {"role": "Finance", "name": "", "organisation": "",
                                                   "date": "2026-02-01", "signed": True}
 
@@ -542,7 +567,7 @@ def test_mark_an_answer_to_be_confirmed_and_confirm_it(wb: Workbook) -> None:
     assert panel.headline == "7 of 8 questions closed"
     points = section_form(wb, "open_points").points
     assert list(points.frame.index) == ["Flow «Orders to CRM» — Longest acceptable delay (minutes)"]
-    points.grid.set_cell_value_by_index("Note", 0, "Asked on Monday")
+    type_cell(points, "Note", 0, "Asked on Monday")
     assert records(on_disk(wb), "open_points")[0]["note"] == "Asked on Monday"
     mark.confirmed_button.click()
     assert records(on_disk(wb), "open_points") == []
@@ -566,7 +591,7 @@ def test_readiness_panel_updates_as_answers_change(wb: Workbook) -> None:
     panel = readiness_panel(wb)
     assert panel.headline == check(wb.spec).readiness() == "8 of 8 questions closed"
     success = section_form(wb, "success").answers
-    success.grid.set_cell_value("Visible result", "Orders to CRM", "")
+    type_cell(success, "Visible result", "Orders to CRM", "")
     assert panel.headline == "7 of 8 questions closed"
     titles = panel.titles()
     assert titles[4].startswith("✗ 5. What counts as success — open")
@@ -627,43 +652,50 @@ def test_forms_are_built_once_per_workbook(wb: Workbook) -> None:
 # --------------------------------------------------------------------------- grids: choices and the browser's path
 
 
-def test_a_choice_cell_offers_its_words_beside_the_grid(wb: Workbook) -> None:
+def test_choice_and_reference_cells_offer_only_valid_words_in_the_cell(wb: Workbook) -> None:
     form = section_form(wb, "systems")
     grid = form.systems
-    assert grid.choice_box.layout.display == "none"
-    grid.select(1, "kind")
-    assert grid.choice_box.layout.display == "flex"
-    assert "CRM" in grid.choice_label.value
-    assert [w for _label, w in grid.choice.options][:3] == ["", "Online shop", "CRM"]
-    assert grid.choice.value == "CRM"
-    grid.choice.value = "ERP"
+
+    def column(editor: Any, name: str) -> dict[str, Any]:
+        return next(c for c in editor.grid.columns if c["name"] == name)
+
+    kind = column(grid, "kind")
+    assert kind["kind"] == "choice"
+    assert [value for value, _label in kind["choices"]][:3] == ["", "Online shop", "CRM"]
+    assert column(grid, "owner")["kind"] != "choice"  # free text: no list
+    type_cell(grid, "Kind", 1, "ERP")
     assert records(on_disk(wb), "systems")[1]["kind"] == "erp"
     assert grid.frame.iloc[1]["Kind"] == "ERP"
-    grid.select(1, "owner")  # free text: no list
-    assert grid.choice_box.layout.display == "none"
+    steps = section_form(wb, "acceptance").steps
+    systems = [value for value, _label in column(steps, "system")["choices"] if value]
+    assert systems == ["Shop", "CRM", "Payment provider"]
+    add_named(grid, "ERP")
+    assert "ERP" in [value for value, _label in column(steps, "system")["choices"]]
+    required = column(section_form(wb, "entities").fields, "required")
+    assert [label for _value, label in required["choices"] if _value] == ["Yes", "No"]
 
 
 def test_typing_the_beginning_of_a_choice_is_enough(wb: Workbook) -> None:
     grid = section_form(wb, "systems").systems
-    grid.grid.set_cell_value("Kind", 0, "ware")
+    type_cell(grid, "Kind", 0, "ware")
     assert records(on_disk(wb), "systems")[0]["kind"] == "warehouse"
     assert grid.frame.iloc[0]["Kind"] == "Warehouse"
-    grid.grid.set_cell_value("Kind", 0, "m")  # «Marketplace»? ambiguous with nothing else, so it is taken
+    type_cell(grid, "Kind", 0, "m")  # «Marketplace»? ambiguous with nothing else, so it is taken
     assert records(on_disk(wb), "systems")[0]["kind"] == "marketplace"
-    grid.grid.set_cell_value("Kind", 0, "o")  # «Online shop» or «Other»: ambiguous, refused
+    type_cell(grid, "Kind", 0, "o")  # «Online shop» or «Other»: ambiguous, refused
     assert "«o» is not one of" in grid.message.text
     assert records(on_disk(wb), "systems")[0]["kind"] == "marketplace"
 
 
 def test_an_edit_from_the_browser_that_does_not_fit_the_model_is_not_lost(wb: Workbook) -> None:
-    """The message ipydatagrid's frontend sends for an edited cell: under pandas 3 a typed value that does not
-    fit a numeric column would raise inside ipydatagrid's handler; the grid holds text, the model converts."""
+    """The message the grid's page sends for an edited cell: the grid holds text, the model converts, and a
+    value that does not fit is refused for its cell with the reason."""
     errors = section_form(wb, "errors").answers
-    at = list(errors.frame.columns).index("Stuck after (minutes)")
 
     def browser_edit(value: str) -> None:
-        errors.grid._DataGrid__handle_custom_msg(
-            None, {"event_type": "cell-changed", "row": 0, "column_index": at, "value": value}, [])
+        answer = type_cell(errors, "Stuck after (minutes)", 0, value)
+        if value == "seven":
+            assert answer["refused"][0]["message"] == lang.text("en", "forms.errors.not_minutes", value="seven")
 
     browser_edit("7")
     assert records(on_disk(wb), "flows")[0]["stuck_after_minutes"] == 7
@@ -714,11 +746,88 @@ def test_a_column_added_to_the_definitions_reaches_form_file_schema_and_handout(
     from specbook.schema import json_schema
 
     form = section_form(wb, "systems")
-    assert "Region" in list(form.systems.grid.data.columns)
-    assert form.systems.grid.set_cell_value_by_index(form.systems.label("region"), 1, "Europe/West")
+    assert "Region" in list(form.systems.frame.columns)
+    assert type_cell(form.systems, form.systems.label("region"), 1, "Europe/West")
     disk = on_disk(wb)
     assert records(disk, "systems")[1]["region"] == "Europe/West"  # the file holds it, and reads it back
     assert "region: Europe/West" in dumps(disk)
     assert "region" in json_schema()["properties"]["systems"]["items"]["properties"]
     html = render.section_html(disk, "systems", check(disk))
     assert "<th>Region</th>" in html and "<td>Europe/West</td>" in html
+
+
+def test_a_pasted_block_adds_rows_refuses_bad_cells_and_undo_takes_it_back_in_the_file(wb: Workbook) -> None:
+    from workbook_support import grid_op
+
+    grid = section_form(wb, "systems").systems
+    before = records(on_disk(wb), "systems")
+    block = [["System", "Kind", "Owner"], ["ERP", "ERP", "Finance"], ["Mainframe", "mainframe", "IT"],
+             ["CRM", "", "Sales team"]]
+    answer = grid_op(grid, "paste", anchor=None, block=block)
+    after = {r["name"]: r for r in records(on_disk(wb), "systems")}
+    assert after["ERP"]["kind"] == "erp" and after["ERP"]["owner"] == "Finance"
+    assert after["CRM"]["owner"] == "Sales team"
+    assert after["Mainframe"]["owner"] == "IT" and not after["Mainframe"].get("kind")  # the rest is kept
+    assert "«mainframe» is not one of" in answer["message"]
+    grid_op(grid, "undo")
+    assert records(on_disk(wb), "systems") == before
+    grid_op(grid, "redo")
+    assert {r["name"] for r in records(on_disk(wb), "systems")} >= {"ERP", "CRM"}
+
+
+# --------------------------------------------------------------------------- controls people find by their words
+
+
+def _all_widgets(widget: Any) -> Iterator[Any]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from _all_widgets(child)
+
+
+@pytest.mark.parametrize("fixture", ["wb", "wb_ru"])
+def test_every_input_has_a_visible_label_tied_to_it_and_every_button_a_unique_name(
+        fixture: str, request: pytest.FixtureRequest) -> None:
+    from specbook.forms.sheet import Sheet
+
+    wb = request.getfixturevalue(fixture)
+    names: list[str] = []
+    for key in SECTION:
+        form = section_form(wb, key)
+        for w in _all_widgets(form.widget):
+            if isinstance(w, W.Button) and w.layout.display != "none":
+                names.append(w.description)
+            elif isinstance(w, Sheet):
+                assert w.label, key
+                if w.add_button:
+                    names.append(w.add_button)
+            elif isinstance(w, (W.Text, W.Textarea, W.Dropdown, W.SelectMultiple, W.Combobox, W.IntText)):
+                assert w.description.strip(), (key, type(w).__name__, getattr(w, "placeholder", ""))
+    adds = [n for n in names if n.startswith(lang.text(wb.spec.language, "forms.add"))]
+    assert len(adds) == len(set(adds)), adds  # «Добавить систему», «Добавить поле в «Заказ»»…
+    if wb.spec.language == "ru":
+        assert "Добавить систему" in adds
+
+
+def test_the_to_be_confirmed_control_preselects_nothing(wb_ru: Workbook) -> None:
+    for key in SECTION:
+        if key == "open_points":
+            continue
+        mark = section_form(wb_ru, key).mark
+        assert mark.answer.value is None, key
+    project = section_form(wb_ru, "project").mark
+    project.who.value = "Директор"
+    project.mark_button.click()
+    assert project.message.text == lang.text("ru", "forms.errors.choose_answer")
+    assert records(on_disk(wb_ru), "open_points") == records(wb_ru.spec, "open_points")
+
+
+def test_numbers_use_the_spec_decimal_separator_and_prose_the_reading_font(wb_ru: Workbook) -> None:
+    flows = section_form(wb_ru, "flows")
+    fields = flows.details.fields
+    fields["trigger"].input.value = "every_5_min"
+    fields["volume_per_day"].input.value = "170"  # 288 runs a day: about 0,6 records each
+    assert "0,6" in flows.figures.value and "0.6" not in flows.figures.value
+    goal = section_form(wb_ru, "goal")
+    assert "specbook-prose" in goal.problem.input._dom_classes
+    styles = [w.value for w in _all_widgets(goal.widget) if isinstance(w, W.HTML) and "<style>" in w.value]
+    assert any("textarea" in s and "font-family" in s for s in styles)

@@ -14,13 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from workbook_support import COMPLETE, PARTIAL_RU, ROOT, TEMPLATE, make_workbook, on_disk
+from workbook_support import COMPLETE, PARTIAL_RU, ROOT, TEMPLATE, _children, make_workbook, on_disk, type_cell
 
 from specbook import lang, load, save
 from specbook.app import PortInUseError, choose_port, voila_argv
+from specbook.definitions import SECTION
 from specbook.forms import readiness_panel, section_form
 from specbook.workbook import SAVE_DELAY, SPEC_ENV, STATIC_ENV, Workbook, open_workbook
 
+SECTIONS_SHOWN = list(SECTION)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -73,8 +75,9 @@ def test_every_answer_is_back_after_a_restart(tmp_path: Path) -> None:
     flows.picker.add_button.click()
     flows.details.fields["trigger"].input.value = "hourly"
     systems = section_form(wb, "systems").systems
-    systems.grid.set_cell_value_by_index(systems.label("contact"), 1, "Olga Orlova")
+    type_cell(systems, systems.label("contact"), 1, "Olga Orlova")
     mark = section_form(wb, "errors").mark
+    mark.answer.value = "errors"  # the whole section
     mark.who.value = "Head of support"
     mark.mark_button.click()
 
@@ -114,7 +117,9 @@ def test_a_conflict_is_shown_and_nothing_is_overwritten(tmp_path: Path) -> None:
     assert load(folder / "spec.yaml").goal.other == ""
     goal.other.input.value = "Mine, again"  # further edits are kept in memory, still not written
     assert load(folder / "spec.yaml").goal.other == ""
-    assert section_form(wb, "flows").banner.shown  # every section says so
+    assert section_form(wb, "flows").banner is banner  # one banner for the workbook, under its title
+    shown_in = [key for key in SECTIONS_SHOWN if banner.widget in _children(section_form(wb, key).widget)]
+    assert shown_in == ["project"]
     banner.reload_button.click()
     assert not banner.shown
     assert wb.conflict is None
@@ -122,6 +127,44 @@ def test_a_conflict_is_shown_and_nothing_is_overwritten(tmp_path: Path) -> None:
     assert goal.other.input.value == ""
     goal.other.input.value = "After reload"
     assert load(folder / "spec.yaml").goal.other == "After reload"
+
+
+def test_a_save_that_fails_shows_its_reason_at_once_and_the_edits_reach_the_file_later(tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    wb = make_workbook(folder)
+    title, goal = section_form(wb, "project"), section_form(wb, "goal")
+    systems = section_form(wb, "systems").systems
+    banner = title.banner
+    folder.chmod(0o555)  # a read-only folder (storage checks the mode bits, so even root is refused)
+    try:
+        goal.other.input.value = "Kept in memory"
+        assert wb.save_error is not None and "read-only folder" in wb.save_error
+        assert banner.shown and "read-only folder" in banner.note.value
+        assert banner.retry_button.layout.display == "flex"
+        assert lang.text("en", "forms.not_saved_error", file="spec.yaml", reason="")[:20] in title.status.value
+        type_cell(systems, "Owner", 0, "Sales")  # a second edit: kept too, and tried again
+        assert load(folder / "spec.yaml").goal.other == ""
+        banner.retry_button.click()  # still read-only: still said
+        assert banner.shown and wb.dirty
+    finally:
+        folder.chmod(0o755)
+    goal.problem.input.value = "Written once the folder is writable"  # the next edit saves everything
+    disk = load(folder / "spec.yaml")
+    assert disk.goal.other == "Kept in memory" and disk.goal.problem == "Written once the folder is writable"
+    assert disk["systems"]["owner"].iat[0] == "Sales"
+    assert wb.save_error is None and not banner.shown
+    assert "All answers saved to spec.yaml" in title.status.value
+
+
+def test_text_the_file_cannot_hold_is_refused_in_words_and_later_edits_still_save(tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    wb = make_workbook(folder)
+    goal = section_form(wb, "goal")
+    goal.other.input.value = "half a pair \ud800"
+    assert wb.save_error is not None and "cannot store" in wb.save_error
+    assert goal.banner.shown
+    goal.other.input.value = "Fixed"
+    assert load(folder / "spec.yaml").goal.other == "Fixed" and wb.save_error is None
 
 
 def test_keeping_my_version_overwrites_on_request(tmp_path: Path) -> None:

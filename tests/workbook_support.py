@@ -4,6 +4,7 @@ on disk, every word a form shows, and the deterministic large spec of the benchm
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +72,42 @@ def generate_spec(n_fields: int, language: str = "en") -> Spec:
     module_spec.loader.exec_module(module)
     spec: Spec = module.generate_spec(n_fields, language)
     return spec
+
+
+# --------------------------------------------------------------------------- driving a grid as its page does
+
+_SEQ = itertools.count(1)
+
+
+def _position(editor: Any, row: int | str | tuple[str, str]) -> int:
+    if isinstance(row, int):
+        return row
+    index = list(editor.frame.index)
+    return index.index(row)
+
+
+def type_cell(editor: Any, header: str, row: int | str | tuple[str, str], text: str) -> dict[str, Any]:
+    """Type ``text`` into the cell under ``header`` of the row at ``row`` (its place, or its row header),
+    as the grid's page sends it; returns the grid's answer."""
+    at = _position(editor, row)
+    if isinstance(row, tuple):
+        at = [editor.source.index(r) for r in editor.row_ids].index(editor.source.index(row))
+    answer = editor.grid.handle({"op": "set", "row": editor.row_id(at), "column": editor.column_of(header),
+                                 "value": text, "seq": next(_SEQ), "view": "test"})
+    assert answer is not None
+    return answer
+
+
+def add_named(editor: Any, name: str) -> dict[str, Any]:
+    """Type ``name`` in the grid's name box and click its Add button (one message, as the page sends it)."""
+    answer = editor.grid.handle({"op": "add", "values": {editor.grid.add_column: name}, "seq": next(_SEQ),
+                                 "view": "test"})
+    assert answer is not None
+    return answer
+
+
+def grid_op(editor: Any, op: str, **values: Any) -> dict[str, Any]:
+    """Send ``undo``, ``redo`` or ``paste`` to a grid."""
+    answer = editor.grid.handle({"op": op, **values, "seq": next(_SEQ), "view": "test"})
+    assert answer is not None
+    return answer

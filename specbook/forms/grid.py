@@ -1,33 +1,42 @@
-"""Editable grids (ipydatagrid) over rows of the model: one widget however many rows.
+"""Editable grids over rows of the model: a thin adapter from a :class:`Source` to the spreadsheet
+:class:`~specbook.forms.sheet.Sheet`.
 
-The grid holds text only (an ``object`` frame): pandas 3 refuses a value that does not fit a column's dtype
-inside ipydatagrid's message handler, which would lose the edit. Each edit is parsed here and written to the
-model; a refused edit puts the model's value back into the cell and says why beside the grid.
-
-A :class:`Source` says what a grid shows: its columns, rows, cells, the words a cell may take and how an
-edited cell is written back. ipydatagrid's own cell editor is a text box (its JavaScript drops a column's list
-of allowed values), so for a cell whose answer is a choice one drop-down list beside the grid offers the
-words for the selected cell; typing an unambiguous beginning of a word in the cell works too.
+A :class:`Source` says what a grid shows: its columns, rows, cells, the words a cell may take (offered in
+the cell's own pick list) and how an edited cell is written back. Every edit the sheet reports — a cell, a
+pasted block, a row added by name, undo, redo — is applied to the model here through the edit layer, kept
+in the workbook's history (so that undo reaches the file too) and announced to the workbook, which saves.
+A refused value is reported for its cell, in the spec's language; the rest of the edit is kept.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as W
 import pandas as pd
-from ipydatagrid import DataGrid
 
 from specbook import edits, lang
 from specbook.checks import describe_location
 from specbook.definitions import TABLE
-from specbook.forms.widgets import MUTED_STYLE, Form, Message, esc
+from specbook.forms import sheet as S
+from specbook.forms.widgets import Form, Message
 from specbook.model import Spec
 from specbook.session import Session
 
-ROW_HEIGHT = 24
-HEADER_HEIGHT = 30
+INDEX = "__index"
+# Adds a row from the values typed; returns the values it left out, each with its reason.
+Adder = Callable[[Mapping[str, str]], Mapping[str, edits.EditError] | None]
+_HISTORIES: weakref.WeakKeyDictionary[Any, edits.History] = weakref.WeakKeyDictionary()
+
+
+def history(wb: Session) -> edits.History:
+    """The undo history of one workbook, shared by all its grids."""
+    found = _HISTORIES.get(wb)
+    if found is None:
+        found = _HISTORIES[wb] = edits.History()
+    return found
 
 
 class Source:
@@ -64,6 +73,14 @@ class Source:
 
     def width(self, column: str) -> int:
         return 180
+
+    def help(self, column: str) -> str:
+        """A hint shown for the column's header."""
+        return ""
+
+    def kind(self, column: str) -> str:
+        """How the sheet edits the column: ``text``, ``prose`` or ``number`` (choices come from :meth:`enum`)."""
+        return "prose" if self.width(column) >= 260 else "text"
 
     def write(self, row: Any, column: str, text: Any) -> tuple[tuple[str, ...], bool]:
         """Store an edited cell; returns the tables changed (none: anything may have) and whether the change
@@ -123,6 +140,10 @@ class TableSource(Source):
             entity = (self.where() or {}).get("entity", "")
         return edits.options(self.spec, self.table, column, entity)
 
+    def kind(self, column: str) -> str:
+        col = TABLE[self.table].column(column)
+        return "number" if col.kind == "int" else super().kind(column)
+
     def width(self, column: str) -> int:
         col = TABLE[self.table].column(column)
         return {"name": 190, "int": 130, "bool": 110, "choice": 160, "ref": 170}.get(col.kind, 260)
@@ -144,87 +165,91 @@ class TableSource(Source):
 
 
 class GridEditor(Form):
-    """An editable grid over a :class:`Source`, a drop-down list for a selected cell whose answer is a choice,
-    and a message line for refused edits."""
+    """A spreadsheet grid over a :class:`Source`; ``adder`` (if given) adds a row from the values typed in the
+    sheet's name box or pasted below its last row."""
 
-    def __init__(self, wb: Session, source: Source, *, max_rows: int = 12) -> None:
+    def __init__(self, wb: Session, source: Source, *, max_rows: int = 12, label: str = "",
+                 add_button: str = "", add_label: str = "",
+                 adder: Adder | None = None, read_only: bool = False) -> None:
         super().__init__(wb)
         self.source = source
         self.depends = source.depends
         self.max_rows = max_rows
+        self.adder = adder
         self.message = Message()
         self._rows: list[Any] = []
-        self._labels: dict[str, str] = {}
-        self._shown: tuple[Any, ...] = ()
-        frame = self._frame()
-        self.grid = DataGrid(frame, editable=True, selection_mode="cell",
-                             header_visibility="all" if source.index_label else "column",
-                             base_row_size=ROW_HEIGHT, base_column_header_size=HEADER_HEIGHT,
-                             base_row_header_size=220, column_widths=self._widths(),
-                             layout=W.Layout(height=self._height(), width="100%"))
-        self.grid.on_cell_change(self._edited)
-        self.selection_listeners: list[Callable[[], None]] = [self._offer_choice]
-        self.grid.observe(lambda _c: self._selected(), names="selections")
-        self.choice_label = W.HTML(layout=W.Layout(width="auto", margin="0 0.5em 0 0"))
-        self.choice = W.Dropdown(options=[], layout=W.Layout(width="18em"))
-        self.choice.add_class("specbook-cell-choice")
-        self.choice.observe(self._chosen, names="value")
-        self.choice_box = W.HBox([self.choice_label, self.choice],
-                                 layout=W.Layout(display="none", align_items="center"))
-        self.empty = W.HTML()
-        self._show_empty()
-        self.widget = W.VBox([self.grid, self.choice_box, self.empty, self.message.widget],
-                             layout=W.Layout(width="100%"))
+        self._ids: dict[str, Any] = {}
+        self._selected: tuple[Any, str] | None = None
+        self.selection_listeners: list[Callable[[], None]] = []
+        columns = self._columns()
+        self.grid = S.Sheet(columns, self._sheet_rows(), label=label, language=self.language,
+                            on_edit=self._on_edit, add_label=add_label if adder else "",
+                            add_button=add_button if adder else "",
+                            add_column=self._add_column(columns), read_only=read_only)
+        self.widget = W.VBox([self.grid, self.message.widget], layout=W.Layout(width="100%"))
         self.listen()
-
-    def _show_empty(self) -> None:
-        text = "" if self._rows else f'<span style="{MUTED_STYLE}">{esc(self.text("forms.empty"))}</span>'
-        if self.empty.value != text:
-            self.empty.value = text
 
     # -- showing --------------------------------------------------------------------------------------
 
-    def _frame(self) -> pd.DataFrame:
+    def _add_column(self, columns: list[S.Column]) -> str:
+        names = [c.name for c in columns if c.name != INDEX]
+        return names[0] if names else columns[0].name
+
+    def _columns(self) -> list[S.Column]:
         source = self.source
-        source.prepare()
-        columns = source.columns()
+        out: list[S.Column] = []
+        if source.index_label:
+            out.append(S.Column(INDEX, source.index_label, width=2))
         labels: dict[str, str] = {}
-        for cid, header in columns:
+        for cid, header in source.columns():
             while header in labels.values() or header == source.index_label:
                 header += " "
             labels[cid] = header
-        rows = source.rows()
-        data = {labels[cid]: pd.Series([source.cell(r, cid) for r in rows], dtype=object) for cid, _h in columns}
-        frame = pd.DataFrame(data, columns=list(labels.values()))
-        if source.index_label:
-            frame.index = pd.Index([source.index(r) for r in rows], dtype=object, name=source.index_label)
-        self._rows = rows
+            words = source.enum(cid)
+            px = source.width(cid)
+            share = 1 if px <= 190 else 2 if px < 300 else 3
+            if words:
+                choices = tuple((w, w) for w in words)  # an empty answer reads as an empty cell
+                out.append(S.Column(cid, header, "choice", choices, width=share, help=source.help(cid)))
+            else:
+                out.append(S.Column(cid, header, source.kind(cid), width=share, help=source.help(cid)))
         self._labels = labels
-        self._shown = (tuple(frame.columns), tuple(frame.index), tuple(map(tuple, frame.to_numpy().tolist())))
-        return frame
+        return out
 
-    def _widths(self) -> dict[str, int]:
-        return {label: max(self.source.width(cid), 9 * len(label) + 36) for cid, label in self._labels.items()}
-
-    def _height(self) -> str:
-        shown = min(len(self._rows), self.max_rows)
-        return f"{shown * ROW_HEIGHT + HEADER_HEIGHT + 26}px"
+    def _sheet_rows(self) -> list[S.Row]:
+        source = self.source
+        source.prepare()
+        rows = source.rows()
+        self._rows = rows
+        self._ids = {}
+        out = []
+        for n, row in enumerate(rows):
+            rid = str(n)
+            self._ids[rid] = row
+            cells = [source.index(row)] if source.index_label else []
+            cells += [source.cell(row, cid) for cid in self._labels]
+            out.append(S.Row(rid, tuple(cells)))
+        return out
 
     def refresh(self) -> None:
-        before = self._shown
-        frame = self._frame()
-        if self._shown != before:
-            with self.quiet():
-                self.grid.column_widths = self._widths()
-                self.grid.data = frame
-                self.grid.layout.height = self._height()
-            self._show_empty()
-        self._offer_choice()
+        columns = self._columns()
+        if [c.to_json() for c in columns] != self.grid.columns:
+            self.grid.set_columns(columns)
+        rows = self._sheet_rows()
+        if [r.to_json() for r in rows] != self.grid.rows:
+            self.grid.set_rows(rows)
+        if self._selected is not None and self._selected[0] not in self._rows:
+            self._selected = None
 
     @property
     def frame(self) -> pd.DataFrame:
         """What the grid shows now (headers as the person sees them)."""
-        return self.grid.data
+        headers = [c["label"] for c in self.grid.columns]
+        data = [list(r["cells"]) for r in self.grid.rows]
+        frame = pd.DataFrame(data, columns=headers, dtype=object)
+        if self.source.index_label:
+            frame = frame.set_index(self.source.index_label)
+        return frame
 
     @property
     def row_ids(self) -> list[Any]:
@@ -233,113 +258,139 @@ class GridEditor(Form):
     def label(self, column: str) -> str:
         return self._labels[column]
 
+    def column_of(self, header: str) -> str:
+        """The column id under a header as the person reads it."""
+        for cid, label in self._labels.items():
+            if label == header or label.strip() == header:
+                return cid
+        raise KeyError(header)
+
+    def row_id(self, position: int) -> str:
+        """The sheet's id of the row shown at ``position``."""
+        return str(self.grid.rows[position]["id"])
+
     # -- editing --------------------------------------------------------------------------------------
 
-    def _edited(self, cell: dict[str, Any]) -> None:
-        if self.busy:  # the grid echoing what this form set
-            return
-        column = next((cid for cid, label in self._labels.items() if label == cell["column"]), None)
-        if column is not None:
-            self._apply(int(cell["row"]), column, cell["value"])
+    def _on_edit(self, edit: S.Edit) -> S.Result:
+        spec = self.wb.spec
+        hist = history(self.wb)
+        if edit.op in ("undo", "redo"):
+            change = hist.undo(spec) if edit.op == "undo" else hist.redo(spec)
+            message = "" if change else self.text("grid.nothing_to_undo" if edit.op == "undo"
+                                                  else "grid.nothing_to_redo")
+            if change:
+                self.wb.changed(at_once=True)
+            return S.Result(rows=self._sheet_rows(), message=message)
+        refused: list[S.Refusal] = []
+        tables: set[str] = set()
+        at_once = [False]
 
-    def _apply(self, position: int, column: str, typed: Any) -> None:
-        """Write what was typed into the cell at ``position``; the cell then shows the model's value."""
-        if position >= len(self._rows):
-            return
-        row = self._rows[position]
-        outcome: list[tuple[tuple[str, ...], bool]] = []
-        if self._write(row, column, typed, outcome):
-            tables, at_once = outcome[0]
-            self.wb.changed(*tables, at_once=at_once)
-            if not at_once:
-                self._frame()  # the grid holds this edit now; compare with it on the next refresh
-        self.source.prepare()
-        shown = self.source.cell(self._rows[position], column) if position < len(self._rows) else typed
-        if shown != self.grid.get_cell_value_by_index(self._labels[column], position):
-            with self.quiet():
-                self.grid.set_cell_value_by_index(self._labels[column], position, shown)
-            self._frame()
-        self._offer_choice()
+        def apply() -> None:
+            for ch in edit.changes:
+                row = self._ids.get(ch.row)
+                if row is None:
+                    continue
+                if ch.column == INDEX:
+                    refused.append(S.Refusal(ch.column, self.text("grid.read_only"), row=ch.row))
+                    continue
+                try:
+                    changed, now = self.source.write(row, ch.column, ch.value)
+                except edits.EditError as exc:
+                    refused.append(S.Refusal(ch.column, exc.message(self.language), row=ch.row))
+                    continue
+                tables.update(changed)
+                at_once[0] = at_once[0] or now or not changed
+            for i, values in enumerate(edit.added):
+                typed = {k: v for k, v in values.items() if k != INDEX}
+                if self.adder is None:
+                    refused.append(S.Refusal(self.grid.add_column, self.text("grid.read_only"), added=i))
+                    continue
+                try:
+                    left_out = self.adder(typed) or {}
+                except edits.EditError as exc:
+                    refused.append(S.Refusal(self.grid.add_column, exc.message(self.language), added=i))
+                    continue
+                refused.extend(S.Refusal(column, exc.message(self.language), added=i)
+                               for column, exc in left_out.items())
+                at_once[0] = True
 
-    def _write(self, row: Any, column: str, typed: Any, outcome: list[tuple[tuple[str, ...], bool]]) -> bool:
-        try:
-            outcome.append(self.source.write(row, column, typed))
-        except edits.EditError as exc:
-            self.message.show(exc.message(self.language))
-            return False
-        self.message.clear()
-        return True
+        hist.do(spec, apply)
+        if refused:
+            self.message.show(refused[0].message)
+        else:
+            self.message.clear()
+        if tables or at_once[0]:
+            self.wb.changed(*(() if at_once[0] and not tables else tables), at_once=at_once[0])
+        return S.Result(refused=tuple(refused), rows=self._sheet_rows())
 
-    # -- the drop-down list for a choice --------------------------------------------------------------
+    # -- selection (for the row tools) ----------------------------------------------------------------
 
-    def _offer_choice(self) -> None:
-        chosen = self.selected()
-        words = self.source.enum(chosen[1]) if chosen else None
-        if not chosen or words is None:
-            self.choice_box.layout.display = "none"
-            return
-        row, column = chosen
-        self.source.prepare()
-        current = self.source.cell(row, column)
-        index = self.source.index(row) if self.source.index_label else self.source.cell(row, self._first())
-        what = self._labels[column].strip()
-        self.choice_label.value = f"<b>{esc(what)}</b> — {esc(index)}:" if index else f"<b>{esc(what)}</b>:"
-        with self.quiet():
-            options = [(w or "—", w) for w in words]
-            if current not in words:
-                options.append((current, current))
-            if list(self.choice.options) != options:
-                self.choice.options = options
-            self.choice.value = current
-        self.choice_box.layout.display = "flex"
+    def selected(self) -> tuple[Any, str] | None:
+        """The row id and column id of the chosen row, if any."""
+        return self._selected
 
-    def _first(self) -> str:
-        return next(iter(self._labels))
-
-    def _chosen(self, change: dict[str, Any]) -> None:
-        if self.busy:
-            return
-        chosen = self.selected()
-        if chosen is not None:
-            self._apply(self._rows.index(chosen[0]), chosen[1], change["new"])
-
-    # -- selection ------------------------------------------------------------------------------------
-
-    def _selected(self) -> None:
+    def select(self, position: int, column: str | None = None) -> None:
+        """Choose the row shown at ``position`` (for Remove and Move)."""
+        if 0 <= position < len(self._rows):
+            self._selected = (self._rows[position], column or next(iter(self._labels), ""))
+        else:
+            self._selected = None
         for listener in self.selection_listeners:
             listener()
 
-    def selected(self) -> tuple[Any, str] | None:
-        """The row id and column id of the selected cell, if any."""
-        selections = self.grid.selections
-        if not selections or not self._labels:
-            return None
-        last = selections[-1]
-        view_row, column_at = int(last["r1"]), int(last["c1"])
-        visible = list(self.grid._visible_rows or [])
-        position = visible[view_row] if view_row < len(visible) else view_row
-        if not 0 <= position < len(self._rows):
-            return None
-        columns = list(self._labels)
-        column = columns[column_at] if 0 <= column_at < len(columns) else columns[0]
-        return self._rows[position], column
-
-    def select(self, position: int, column: str | None = None) -> None:
-        """Select a cell (by the row's place in the grid), as a click would."""
-        columns = list(self._labels)
-        at = columns.index(column) if column in columns else 0
-        self.grid.selections = [{"r1": position, "c1": at, "r2": position, "c2": at}]
+    def clear_selection(self) -> None:
+        self.select(-1)
 
     def answers(self) -> list[tuple[str, str]]:
         chosen = self.selected()
         return self.source.answers(*chosen) if chosen else []
 
 
-class RowTools(Form):
-    """Add, remove and reorder rows of a :class:`TableSource` grid."""
+class RowChoice(Form):
+    """A labelled list of a grid's rows: which row Remove and Move act on (kept in step with the grid)."""
 
-    def __init__(self, wb: Session, editor: GridEditor, *, add: str | None = "name",
-                 parent: Callable[[], Mapping[str, str] | None] | None = None, move: bool = False) -> None:
+    def __init__(self, wb: Session, editor: GridEditor) -> None:
+        super().__init__(wb)
+        self.editor = editor
+        self.input = W.Dropdown(options=[], value=None, description=self.text("forms.row_choice"),
+                                style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.input.observe(self._chosen, names="value")
+        editor.selection_listeners.append(self._show)
+        self.widget = self.input
+        self.depends = editor.depends
+        self.refresh()
+        self.listen()
+
+    def refresh(self) -> None:
+        editor = self.editor
+        editor.refresh()
+        rows = editor.row_ids
+        shown = editor.grid.rows
+        options = [(f"{n + 1}. {' · '.join(str(c) for c in r['cells'][:2] if c)}", n) for n, r in enumerate(shown)]
+        chosen = editor.selected()
+        keep = rows.index(chosen[0]) if chosen and chosen[0] in rows else None
+        with self.quiet():
+            if list(self.input.options) != options:
+                self.input.options = options
+            self.input.value = keep
+
+    def _chosen(self, change: dict[str, Any]) -> None:
+        if not self.busy and change["new"] is not None:
+            self.editor.select(int(change["new"]))
+
+    def _show(self) -> None:
+        chosen = self.editor.selected()
+        rows = self.editor.row_ids
+        with self.quiet():
+            self.input.value = rows.index(chosen[0]) if chosen and chosen[0] in rows else None
+
+
+class RowTools(Form):
+    """Remove and reorder rows of a :class:`TableSource` grid: a labelled list of its rows and buttons.
+    New rows come from the grid's own name box (see :meth:`adder`)."""
+
+    def __init__(self, wb: Session, editor: GridEditor, *, parent: Callable[[], Mapping[str, str] | None] | None
+                 = None, move: bool = False, add: bool = True) -> None:
         super().__init__(wb)
         source = editor.source
         assert isinstance(source, TableSource)
@@ -347,54 +398,54 @@ class RowTools(Form):
         self.table = source.table
         self.parent = parent
         self.message = editor.message
-        t = TABLE[self.table]
-        self.name_column = next((k for k in t.key if t.column(k).kind == "name"), None)
-        parts: list[W.Widget] = []
-        self.name_input = W.Text(placeholder=lang.label(self.language, self.table, self.name_column)
-                                 + " — " + self.text("forms.new_placeholder") if self.name_column else "",
-                                 layout=W.Layout(width="22em"))
-        self.add_button = W.Button(description=self.text("forms.add_step" if add == "blank" else "forms.add"),
-                                   icon="plus", layout=W.Layout(width="auto"))
+        if add:
+            editor.adder = self.add
+            editor.grid.add_button = self.text(f"forms.add_to.{self.table}", entity=self._parent_name())
+            editor.grid.add_label = self.text(f"forms.add_label.{self.table}")
+        self.row = RowChoice(wb, editor)
         self.remove_button = W.Button(description=self.text("forms.remove_row"), icon="trash",
                                       layout=W.Layout(width="auto"))
+        self.remove_button.on_click(lambda _b: self._remove())
         self.up_button = W.Button(description=self.text("forms.move_up"), icon="arrow-up",
                                   layout=W.Layout(width="auto"))
         self.down_button = W.Button(description=self.text("forms.move_down"), icon="arrow-down",
                                     layout=W.Layout(width="auto"))
-        if add == "name" and self.name_column:
-            parts += [self.name_input, self.add_button]
-        elif add == "blank":
-            parts.append(self.add_button)
-        if add:
-            self.add_button.on_click(lambda _b: self._add())
-        parts.append(self.remove_button)
-        self.remove_button.on_click(lambda _b: self._remove())
+        parts: list[W.Widget] = [self.row.widget, self.remove_button]
         if move:
             parts += [self.up_button, self.down_button]
             self.up_button.on_click(lambda _b: self._move(-1))
             self.down_button.on_click(lambda _b: self._move(+1))
-        self.widget = W.HBox(parts, layout=W.Layout(flex_flow="row wrap"))
+        self.widget = W.HBox(parts, layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        self.depends = frozenset({"entities", "scenarios"}) if parent else frozenset()
+        self.listen()
 
-    def _values(self) -> dict[str, str] | None:
+    def _parent_name(self) -> str:
+        values = self.parent() if self.parent else None
+        return next(iter(values.values()), "") if values else ""
+
+    def refresh(self) -> None:
+        if self.parent and self.editor.adder is not None:
+            self.editor.grid.add_button = self.text(f"forms.add_to.{self.table}", entity=self._parent_name())
+
+    def add(self, typed: Mapping[str, str]) -> dict[str, edits.EditError]:
+        """Add a row with the values typed; a value refused is left out and returned with its reason (a
+        refused name refuses the row: :class:`edits.EditError`)."""
         base = dict(self.parent() or {}) if self.parent else {}
         if self.parent and not base:
-            return None
-        if self.name_column:
-            base[self.name_column] = self.name_input.value
-        return base
-
-    def _add(self) -> None:
-        if self.busy:
-            return
-        values = self._values()
-        if values is None:
-            self.message.show(self.text("forms.errors.choose_first"))
-            return
-        if self.edit(lambda: edits.add_row(self.wb.spec, self.table, values), self.table,
-                     message=self.message, at_once=True):
-            with self.quiet():
-                self.name_input.value = ""
-            self.editor.select(len(self.editor.row_ids) - 1)
+            raise edits.EditError("choose_first")
+        values: dict[str, Any] = dict(base)
+        t = TABLE[self.table]
+        left_out: dict[str, edits.EditError] = {}
+        for column, text in typed.items():
+            if column in t.key:
+                values[column] = text
+                continue
+            try:
+                values[column] = edits.parse(self.wb.spec, self.table, column, text, entity=base.get("entity", ""))
+            except edits.EditError as exc:
+                left_out[column] = exc
+        edits.add_row(self.wb.spec, self.table, values)
+        return left_out
 
     def _remove(self) -> None:
         chosen = self.editor.selected()
@@ -402,8 +453,10 @@ class RowTools(Form):
             self.message.show(self.text("forms.errors.select_row"))
             return
         row = chosen[0]
-        self.edit(lambda: edits.remove_row(self.wb.spec, self.table, row), message=self.message, at_once=True)
-        self.editor.grid.clear_selection()
+        self.edit(lambda: history(self.wb).do(self.wb.spec, lambda: edits.remove_row(self.wb.spec, self.table,
+                                                                                       row)),
+                  message=self.message, at_once=True)
+        self.editor.clear_selection()
 
     def _move(self, step: int) -> None:
         chosen = self.editor.selected()
@@ -412,8 +465,9 @@ class RowTools(Form):
             return
         row, column = chosen
         moved: list[int] = []
-        if self.edit(lambda: moved.append(edits.move_row(self.wb.spec, self.table, row, step)), self.table,
-                     message=self.message, at_once=True):
+        if self.edit(lambda: moved.append(history(self.wb).do(
+                self.wb.spec, lambda: edits.move_row(self.wb.spec, self.table, row, step))), self.table,
+                message=self.message, at_once=True):
             ids = self.editor.row_ids
             if moved and moved[0] in ids:
                 self.editor.select(ids.index(moved[0]), column)

@@ -31,8 +31,10 @@ class Picker(Form):
         self.dropdown.observe(self._picked, names="value")
         name_label = lang.label(self.language, table, "name")
         self.name_input = W.Text(placeholder=f"{name_label} — {self.text('forms.new_placeholder')}",
-                                 layout=W.Layout(width="22em"))
-        self.add_button = W.Button(description=self.text("forms.add"), icon="plus", layout=W.Layout(width="auto"))
+                                 description=self.text(f"forms.add_label.{table}"),
+                                 style={"description_width": "initial"}, layout=W.Layout(width="30em"))
+        self.add_button = W.Button(description=self.text(f"forms.add_to.{table}", entity=""), icon="plus",
+                                   layout=W.Layout(width="auto"))
         self.remove_button = W.Button(description=self.text("forms.remove"), icon="trash",
                                       layout=W.Layout(width="auto"))
         self.rename = Bound(self, W.Text(continuous_update=False), read=lambda: self.current or "",

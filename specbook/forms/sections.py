@@ -16,25 +16,27 @@ import pandas as pd
 from specbook import edits, lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
+from specbook.forms.grid import GridEditor, RowChoice, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
+    ERROR_STYLE,
     MUTED_STYLE,
-    Banner,
     Bound,
     Choices,
     ConfirmMark,
     Findings,
     Form,
     Message,
+    banner,
     esc,
     heading,
     labelled,
     note,
+    prose_style,
     section_heading,
     set_options,
 )
-from specbook.model import flow_figures, location
+from specbook.model import NO_EQUIVALENT, flow_figures, location, status_columns
 from specbook.session import Session
 
 
@@ -45,13 +47,13 @@ class SectionForm(Form):
 
     def __init__(self, wb: Session) -> None:
         super().__init__(wb)
-        self.banner = Banner(wb)
+        self.banner = banner(wb)
         self.contexts: list[Callable[[], Choices]] = []
         self.selection_sources: list[list[Callable[[], None]]] = []
         top = self.top()
         body = self.build()
         self.findings = Findings(wb, self.key)
-        parts: list[W.Widget] = [*top, section_heading(self.language, self.key), self.banner.widget, *body,
+        parts: list[W.Widget] = [prose_style(), *top, section_heading(self.language, self.key), *body,
                                  self.findings.widget]
         self.mark: ConfirmMark | None = None
         if self.key != "open_points":
@@ -82,6 +84,7 @@ class SectionForm(Form):
             widget = W.Dropdown(options=options, value="", tooltip=help_text)
         elif multiline:
             widget = W.Textarea(placeholder=help_text, rows=3, tooltip=help_text)
+            widget.add_class("specbook-prose")
         else:
             widget = W.Text(placeholder=help_text, tooltip=help_text)
         bound = Bound(self, widget, read=lambda: self.wb.spec.scalar(key),
@@ -96,8 +99,9 @@ class SectionForm(Form):
         return labelled(str(lang.lookup(self.language, f"scalars.{group}.{name}.label")), bound.input,
                         bound.message, str(lang.lookup(self.language, f"scalars.{group}.{name}.help")))
 
-    def grid(self, source: Source, *, max_rows: int = 12) -> GridEditor:
-        editor = GridEditor(self.wb, source, max_rows=max_rows)
+    def grid(self, source: Source, *, max_rows: int = 12, label: str = "", **kw: Any) -> GridEditor:
+        editor = GridEditor(self.wb, source, max_rows=max_rows, label=label or self.text(f"sections.{self.key}.title"),
+                            **kw)
         self.contexts.append(editor.answers)
         self.selection_sources.append(editor.selection_listeners)
         return editor
@@ -119,7 +123,7 @@ class ProjectForm(SectionForm):
     def top(self) -> list[W.Widget]:
         self.heading = W.HTML()
         self.status = W.HTML()
-        return [self.heading, self.status]
+        return [self.heading, self.status, banner(self.wb).widget]
 
     def build(self) -> list[W.Widget]:
         self.inputs = {key: self.scalar(key) for key in SECTION["project"].scalars}
@@ -132,9 +136,17 @@ class ProjectForm(SectionForm):
         self.heading.value = f'<h1 style="margin:0.2em 0;font-size:1.8em">{esc(name)}</h1>'
         saved = self.wb.saved_at
         file = self.wb.path.name
-        line = (self.text("forms.saved", file=file, time=saved.strftime("%H:%M:%S")) if saved
-                else self.text("forms.not_saved", file=file))
-        self.status.value = f'<span class="specbook-saved" style="{MUTED_STYLE}">{esc(line)}</span>'
+        style = MUTED_STYLE
+        if self.wb.save_error:
+            line, style = self.text("forms.not_saved_error", file=file, reason=self.wb.save_error), ERROR_STYLE
+        elif self.wb.saving:
+            line = self.text("forms.saving", file=file)
+        elif saved:
+            line = self.text("forms.saved", file=file, time=saved.strftime("%H:%M:%S"))
+        else:
+            line = self.text("forms.not_saved", file=file)
+        self.status.value = (f'<span class="specbook-saved" role="status" aria-live="polite" '
+                             f'style="{style}">{esc(line)}</span>')
 
 
 class GoalForm(SectionForm):
@@ -149,7 +161,7 @@ class GoalForm(SectionForm):
         return [self.field(self.primary, "goal.primary"), self.field(self.other, "goal.other"),
                 self.field(self.problem, "goal.problem"),
                 heading(lang.label(self.language, "indicators", "name")),
-                self.indicator_tools.widget, self.indicators.widget]
+                self.indicators.widget, self.indicator_tools.widget]
 
 
 # --------------------------------------------------------------------------- systems, entities and fields
@@ -161,7 +173,7 @@ class SystemsForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.systems = self.table_grid("systems")
         self.tools = RowTools(self.wb, self.systems)
-        return [self.tools.widget, self.systems.widget]
+        return [self.systems.widget, self.tools.widget]
 
 
 class EntitiesForm(SectionForm):
@@ -174,16 +186,16 @@ class EntitiesForm(SectionForm):
         current = lambda: {"entity": self.picker.current} if self.picker.current else None  # noqa: E731
         self.fields = self.table_grid("fields", where=current)
         self.field_tools = RowTools(self.wb, self.fields, parent=current)
-        self.picker.listeners.append(self.fields.refresh)
+        self.picker.listeners += [self.fields.refresh, self.field_tools.refresh, self.field_tools.row.refresh]
         self.system_fields = self.table_grid("system_fields", where=current)
-        self.system_field_tools = RowTools(self.wb, self.system_fields, add="blank", parent=current)
-        self.system_field_tools.add_button.description = self.text("forms.system_fields.add")
-        self.picker.listeners.append(self.system_fields.refresh)
-        return [self.entity_tools.widget, self.entities.widget,
+        self.system_field_tools = RowTools(self.wb, self.system_fields, parent=current)
+        self.picker.listeners += [self.system_fields.refresh, self.system_field_tools.refresh,
+                                  self.system_field_tools.row.refresh]
+        return [self.entities.widget, self.entity_tools.widget,
                 heading(self.text("forms.entities.fields")), self.picker.widget,
-                self.field_tools.widget, self.fields.widget,
+                self.fields.widget, self.field_tools.widget,
                 heading(self.text("forms.system_fields.title")), note(self.text("forms.system_fields.hint")),
-                self.system_field_tools.widget, self.system_fields.widget]
+                self.system_fields.widget, self.system_field_tools.widget]
 
 
 # --------------------------------------------------------------------------- ownership and statuses
@@ -266,8 +278,11 @@ class OwnershipForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.extra: list[tuple[str, str]] = []
         self.matrix = self.grid(OwnershipSource(self.wb.spec, self.extra), max_rows=14)
-        self.entity = W.Dropdown(options=[], layout=W.Layout(width="auto"))
-        self.field_choice = W.Dropdown(options=[], layout=W.Layout(width="auto"))
+        self.row = RowChoice(self.wb, self.matrix)
+        self.entity = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "entity"),
+                                 style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.field_choice = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "field"),
+                                       style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.add_button = W.Button(description=self.text("forms.ownership.add_field"), icon="plus",
                                    layout=W.Layout(width="auto"))
         self.remove_button = W.Button(description=self.text("forms.ownership.remove_field"), icon="trash",
@@ -278,8 +293,9 @@ class OwnershipForm(SectionForm):
         self._entities()
         self.wb.on_change(lambda c: self._entities() if c.touches(("entities", "fields")) else None)
         return [note(self.text("forms.ownership.hint")), self.matrix.widget,
-                W.HBox([self.entity, self.field_choice, self.add_button, self.remove_button],
-                       layout=W.Layout(flex_flow="row wrap"))]
+                W.HBox([self.entity, self.field_choice, self.add_button],
+                       layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
 
     def _entities(self) -> None:
         names = self.wb.spec.names("entities")
@@ -308,7 +324,7 @@ class OwnershipForm(SectionForm):
         if row not in self.extra:
             self.extra.append(row)  # shown until a role is chosen in it (only then is it an answer)
         self.matrix.message.clear()
-        self.matrix.refresh()
+        self.row.refresh()
 
     def _remove_field_row(self) -> None:
         chosen = self.matrix.selected()
@@ -320,13 +336,13 @@ class OwnershipForm(SectionForm):
             self.extra.remove((entity, fld))
         self.edit(lambda: edits.remove_field_roles(self.wb.spec, entity, fld), "ownership",
                   message=self.matrix.message, at_once=True)
-        self.matrix.grid.clear_selection()
+        self.matrix.clear_selection()
 
 
 class StatusSource(Source):
     """Business statuses of one entity × systems: how each system calls each status."""
 
-    depends = frozenset({"statuses", "systems", "entities"})
+    depends = frozenset({"statuses", "systems", "entities", "ownership", "flows"})
 
     def __init__(self, spec: Any, entity: Callable[[], str | None]) -> None:
         super().__init__(spec)
@@ -337,8 +353,15 @@ class StatusSource(Source):
         return edits.statuses_of(self.spec, entity) if entity else []
 
     def columns(self) -> list[tuple[str, str]]:
-        return [("status", lang.label(self.language, "statuses", "status")),
-                *((f"system:{s}", s) for s in self.spec.names("systems"))]
+        entity = self.entity()
+        systems = status_columns(self.spec, entity) if entity else []
+        return [("status", lang.label(self.language, "statuses", "status")), *((f"system:{s}", s) for s in systems)]
+
+    def help(self, column: str) -> str:
+        if column == "status":
+            return ""
+        none = lang.text(self.language, "forms.statuses.none")
+        return lang.text(self.language, "forms.statuses.none_help", none=none)
 
     def prepare(self) -> None:
         df = self.spec["statuses"]
@@ -350,7 +373,8 @@ class StatusSource(Source):
     def cell(self, row: Any, column: str) -> str:
         if column == "status":
             return str(row)
-        return str(self._values.get((row, column.removeprefix("system:")), ""))
+        value = str(self._values.get((row, column.removeprefix("system:")), ""))
+        return lang.text(self.language, "forms.statuses.none") if value == NO_EQUIVALENT else value
 
     def write(self, row: Any, column: str, text: Any) -> tuple[tuple[str, ...], bool]:
         entity = self.entity() or ""
@@ -358,6 +382,8 @@ class StatusSource(Source):
         if column == "status":
             edits.rename(self.spec, "statuses", str(row), value, scope=entity)
             return (), True
+        if value.strip().casefold() == lang.text(self.language, "forms.statuses.none").casefold():
+            value = NO_EQUIVALENT
         edits.set_status_value(self.spec, entity, str(row), column.removeprefix("system:"), value)
         return ("statuses",), False
 
@@ -376,28 +402,25 @@ class StatusesForm(SectionForm):
 
     def build(self) -> list[W.Widget]:
         self.picker = Picker(self.wb, "entities", self.text("forms.entities.pick"), manage=False)
-        self.mapping = self.grid(StatusSource(self.wb.spec, lambda: self.picker.current))
-        self.picker.listeners.append(self.mapping.refresh)
-        self.name_input = W.Text(placeholder=f"{lang.label(self.language, 'statuses', 'status')} — "
-                                 f"{self.text('forms.new_placeholder')}", layout=W.Layout(width="22em"))
-        self.add_button = W.Button(description=self.text("forms.add"), icon="plus", layout=W.Layout(width="auto"))
+        self.mapping = self.grid(StatusSource(self.wb.spec, lambda: self.picker.current), adder=self._add,
+                                 add_label=self.text("forms.add_label.statuses"),
+                                 add_button=self.text("forms.add_to.statuses", entity=self.picker.current or ""))
+        self.row = RowChoice(self.wb, self.mapping)
+        self.picker.listeners += [self.mapping.refresh, self.row.refresh, self._add_words]
         self.remove_button = W.Button(description=self.text("forms.remove_row"), icon="trash",
                                       layout=W.Layout(width="auto"))
-        self.add_button.on_click(lambda _b: self._add())
         self.remove_button.on_click(lambda _b: self._remove())
-        return [note(self.text("forms.statuses.hint")), self.picker.widget,
-                W.HBox([self.name_input, self.add_button, self.remove_button], layout=W.Layout(flex_flow="row wrap")),
-                self.mapping.widget]
+        return [note(self.text("forms.statuses.hint")), self.picker.widget, self.mapping.widget,
+                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
 
-    def _add(self) -> None:
+    def _add_words(self) -> None:
+        self.mapping.grid.add_button = self.text("forms.add_to.statuses", entity=self.picker.current or "")
+
+    def _add(self, typed: Any) -> None:
         entity = self.picker.current
         if not entity:
-            self.mapping.message.show(self.text("forms.errors.choose_first"))
-            return
-        name = self.name_input.value
-        if self.edit(lambda: edits.add_status(self.wb.spec, entity, name), "statuses",
-                     message=self.mapping.message, at_once=True):
-            self.name_input.value = ""
+            raise edits.EditError("choose_first")
+        edits.add_status(self.wb.spec, entity, typed.get("status", ""))
 
     def _remove(self) -> None:
         chosen = self.mapping.selected()
@@ -408,7 +431,7 @@ class StatusesForm(SectionForm):
         status = str(chosen[0])
         self.edit(lambda: edits.remove_status(self.wb.spec, entity, status), "statuses", "open_points",
                   message=self.mapping.message, at_once=True)
-        self.mapping.grid.clear_selection()
+        self.mapping.clear_selection()
 
 
 # --------------------------------------------------------------------------- flows and their answers
@@ -442,19 +465,18 @@ class FlowsForm(SectionForm):
         self.details.fields["volume_per_day"].input.observe(lambda _c: self._figures(), names="value")
         self.overview = GridEditor(self.wb, TableSource(
             spec, "flows", ("entity", "source", "target", "trigger", "max_delay_minutes"),
-            index=_flow_index(spec), index_label=lang.label(self.language, "flows", "name")), max_rows=8)
-        self.overview.grid.editable = False
+            index=_flow_index(spec), index_label=lang.label(self.language, "flows", "name")), max_rows=8,
+            label=self.text("forms.flows.all"), read_only=True)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         self._figures()
         chosen = lambda: {"flow": self.picker.current} if self.picker.current else None  # noqa: E731
         self.mapping = self.table_grid("mappings", where=chosen)
         self.mapping_tools = RowTools(self.wb, self.mapping, parent=chosen)
-        self.mapping_tools.add_button.description = self.text("forms.mappings.add")
-        self.picker.listeners.append(self.mapping.refresh)
+        self.picker.listeners += [self.mapping.refresh, self.mapping_tools.refresh, self.mapping_tools.row.refresh]
         return [self.picker.widget, self.details.widget,
                 heading(self.text("forms.mappings.title")), note(self.text("forms.mappings.hint")),
-                self.mapping_tools.widget, self.mapping.widget,
+                self.mapping.widget, self.mapping_tools.widget,
                 heading(self.text("forms.figures.title")), self.figures,
                 heading(self.text("forms.flows.all")), self.overview.widget]
 
@@ -604,16 +626,17 @@ class AcceptanceForm(SectionForm):
         current = lambda: {"scenario": self.picker.current} if self.picker.current else None  # noqa: E731
         self.steps = self.table_grid("steps", where=current, index=self._step_number,
                                      index_label=self.text("forms.step_column"))
-        self.step_tools = RowTools(self.wb, self.steps, add="blank", parent=current, move=True)
-        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh]
+        self.step_tools = RowTools(self.wb, self.steps, parent=current, move=True)
+        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh,
+                                  self.step_tools.row.refresh]
         self.reconciliations = self.table_grid("reconciliations", max_rows=6)
         self.reconciliation_tools = RowTools(self.wb, self.reconciliations)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         return [self.picker.widget, self.description.widget,
-                heading(self.text("forms.acceptance.steps")), self.step_tools.widget, self.steps.widget,
-                heading(self.text("forms.acceptance.reconciliations")), self.reconciliation_tools.widget,
-                self.reconciliations.widget]
+                heading(self.text("forms.acceptance.steps")), self.steps.widget, self.step_tools.widget,
+                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget,
+                self.reconciliation_tools.widget]
 
     def _step_number(self, row: int) -> str:
         peers = edits.positions(self.wb.spec, "steps", {"scenario": str(self.wb.spec["steps"]["scenario"].iat[row])})
@@ -635,9 +658,9 @@ class OpenPointsForm(SectionForm):
             spec, "open_points", ("who", "note"),
             index=lambda row: describe_location(self.language, str(spec["open_points"]["location"].iat[row])),
             index_label=lang.label(self.language, "open_points", "location")))
-        self.tools = RowTools(self.wb, self.points, add=None)
+        self.tools = RowTools(self.wb, self.points, add=False)
         self.tools.remove_button.description = self.text("forms.open_points.remove")
-        return [note(self.text("forms.open_points.hint")), self.tools.widget, self.points.widget]
+        return [note(self.text("forms.open_points.hint")), self.points.widget, self.tools.widget]
 
 
 class SignoffForm(SectionForm):
@@ -646,7 +669,7 @@ class SignoffForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.signatures = self.table_grid("signoff", max_rows=6)
         self.tools = RowTools(self.wb, self.signatures)
-        return [self.tools.widget, self.signatures.widget]
+        return [self.signatures.widget, self.tools.widget]
 
 
 FORMS: dict[str, type[SectionForm]] = {

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import ipywidgets as W
+from ipywidgets.widgets.widget_description import DescriptionWidget
 
 from specbook import edits, lang
 from specbook.checks import describe_location, location_section
@@ -97,17 +98,42 @@ class Message:
             self.widget.value = ""
 
 
+def _labelled_input(widget: W.Widget) -> DescriptionWidget | None:
+    if isinstance(widget, DescriptionWidget) and not isinstance(widget, W.Button):
+        return widget
+    for child in getattr(widget, "children", ()) or ():
+        found = _labelled_input(child)
+        if found is not None:
+            return found
+    return None
+
+
 def labelled(label: str, widget: W.Widget, message: Message | None = None, help_text: str = "") -> W.Widget:
-    """A field: its label on the left, the input, and its message below the input."""
-    title = f' title="{esc(help_text)}"' if help_text else ""
-    head = W.HTML(f"<span{title}>{esc(label)}</span>",
-                  layout=W.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
+    """A field: its label on the left (the input's own description, so that the page ties the label to the
+    input), the input, and its message below the input."""
+    target = _labelled_input(widget)
     widget.layout.flex = "1 1 auto"
     widget.layout.width = "auto"
+    parts: list[W.Widget] = []
+    if target is not None:
+        target.description = label
+        target.style.description_width = LABEL_WIDTH
+        if help_text:
+            target.tooltip = help_text
+    else:
+        title = f' title="{esc(help_text)}"' if help_text else ""
+        parts.append(W.HTML(f"<span{title}>{esc(label)}</span>",
+                            layout=W.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH)))
     if message is None:
-        return W.HBox([head, widget], layout=W.Layout(width="100%", max_width="60em"))
+        return W.HBox([*parts, widget], layout=W.Layout(width="100%", max_width="60em"))
     right = W.VBox([widget, message.widget], layout=W.Layout(flex="1 1 auto"))
-    return W.HBox([head, right], layout=W.Layout(width="100%", max_width="60em"))
+    return W.HBox([*parts, right], layout=W.Layout(width="100%", max_width="60em"))
+
+
+def prose_style() -> W.HTML:
+    """Long text boxes in the reader's proportional font, not the code font of notebooks."""
+    return W.HTML("<style>.specbook-section textarea, .specbook-prose textarea "
+                  "{font-family: var(--jp-ui-font-family, sans-serif); font-size: inherit}</style>")
 
 
 def set_options(dropdown: W.Dropdown | W.Select, choices: Choices, value: Any) -> None:
@@ -159,7 +185,8 @@ class Bound:
 
 
 class Banner(Form):
-    """Says when the spec file changed on disk, and offers to reload it or to keep this version."""
+    """Says when the spec file changed on disk (and offers to reload it or to keep this version) or when a
+    save failed (with the reason, and a button to try again). One per workbook: see :func:`banner`."""
 
     def __init__(self, wb: Session) -> None:
         super().__init__(wb)
@@ -168,11 +195,15 @@ class Banner(Form):
                                       button_style="warning", layout=W.Layout(width="auto"))
         self.overwrite_button = W.Button(description=self.text("forms.banner.overwrite"),
                                          layout=W.Layout(width="auto"))
+        self.retry_button = W.Button(description=self.text("forms.banner.retry"), icon="save",
+                                     button_style="danger", layout=W.Layout(width="auto"))
         self.reload_button.on_click(lambda _b: self._reload())
         self.overwrite_button.on_click(lambda _b: self.wb.overwrite())
-        self.widget = W.VBox([self.note, W.HBox([self.reload_button, self.overwrite_button])],
+        self.retry_button.on_click(lambda _b: self.wb.flush())
+        self.widget = W.VBox([self.note, W.HBox([self.retry_button, self.reload_button, self.overwrite_button])],
                              layout=W.Layout(border="2px solid #e8a317", padding="0.5em", margin="0.5em 0",
                                              display="none"))
+        self.widget.add_class("specbook-banner")
         self.failure = ""
         self.refresh()
         wb.on_change(lambda _c: self.refresh())
@@ -191,16 +222,31 @@ class Banner(Form):
         return self.widget.layout.display != "none"
 
     def refresh(self) -> None:
-        if not (self.wb.conflict or self.wb.stale):
+        error = self.wb.save_error
+        if not (self.wb.conflict or self.wb.stale or error):
             self.failure = ""
             self.widget.layout.display = "none"
             return
-        key = "forms.banner.conflict" if self.wb.conflict else "forms.banner.stale"
+        parts = []
+        if error:
+            parts.append(esc(self.text("forms.banner.save_failed", file=self.wb.path.name, reason=error)))
+        if self.wb.conflict or self.wb.stale:
+            parts.append(esc(self.text("forms.banner.conflict" if self.wb.conflict else "forms.banner.stale")))
         extra = f'<pre style="{ERROR_STYLE};white-space:pre-wrap">{esc(self.failure)}</pre>' if self.failure else ""
-        self.note.value = f"<b>⚠</b> {esc(self.text(key))}{extra}"
+        self.note.value = f'<span role="alert"><b>⚠</b> {"<br>".join(parts)}</span>{extra}'
+        self.retry_button.layout.display = "flex" if error else "none"
+        self.reload_button.layout.display = "flex" if (self.wb.conflict or self.wb.stale) else "none"
         # only unsaved answers are worth keeping over the file; without them there is nothing to overwrite with
         self.overwrite_button.layout.display = "flex" if self.wb.conflict else "none"
         self.widget.layout.display = "flex"
+
+
+def banner(wb: Session) -> Banner:
+    """The workbook's one banner (shown under its title, not repeated in every section)."""
+    if "banner" not in wb.forms:
+        wb.forms["banner"] = Banner(wb)
+    found: Banner = wb.forms["banner"]
+    return found
 
 
 def section_heading(language: str, key: str) -> W.HTML:
@@ -262,8 +308,10 @@ class ConfirmMark(Form):
         self.section = section
         self.contexts = list(contexts)
         self.message = Message()
-        self.answer = W.Dropdown(options=[], layout=W.Layout(width="auto"))
-        self.who = W.Text(placeholder=self.text("forms.mark.who"), layout=W.Layout(width="auto"))
+        self.answer = W.Dropdown(options=[], value=None, description=self.text("forms.mark.answer"),
+                                 style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.who = W.Text(description=self.text("forms.mark.who"), style={"description_width": "initial"},
+                          layout=W.Layout(width="auto"))
         self.mark_button = W.Button(description=self.text("forms.mark.mark"), icon="flag",
                                     layout=W.Layout(width="auto"))
         self.confirmed_button = W.Button(description=self.text("forms.mark.confirmed"), icon="check",
@@ -274,9 +322,8 @@ class ConfirmMark(Form):
         self.answer.observe(lambda _c: self._show_who(), names="value")
         title = W.HTML(f'<b title="{esc(self.text("forms.mark.hint"))}">{esc(self.text("forms.mark.title"))}</b>',
                        layout=W.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH))
-        self.answer.layout = W.Layout(width="26em")
-        self.answer.tooltip = self.text("forms.mark.answer")
-        self.who.layout = W.Layout(width="16em")
+        self.answer.layout = W.Layout(width="34em")
+        self.who.layout = W.Layout(width="22em")
         self.widget = W.VBox([
             W.HBox([title, self.answer, self.who, self.mark_button, self.confirmed_button],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
@@ -289,16 +336,22 @@ class ConfirmMark(Form):
 
     def _mark(self) -> None:
         where = self.answer.value
+        if not where:
+            self.message.show(self.text("forms.errors.choose_answer"))
+            return
         self.edit(lambda: edits.mark(self.wb.spec, where, self.who.value), "open_points",
                   message=self.message, at_once=True)
 
     def _confirmed(self) -> None:
         where = self.answer.value
+        if not where:
+            self.message.show(self.text("forms.errors.choose_answer"))
+            return
         self.edit(lambda: edits.unmark(self.wb.spec, where), "open_points", message=self.message, at_once=True)
 
     def _show_who(self) -> None:
         marks = self._marks()
-        if self.answer.value in marks:
+        if self.answer.value and self.answer.value in marks:
             self.who.value = marks[self.answer.value]
 
     def _marks(self) -> dict[str, str]:
@@ -326,9 +379,13 @@ class ConfirmMark(Form):
     def refresh_choices(self, follow: bool = False) -> None:
         choices = self.choices()
         values = [v for _w, v in choices]
-        keep = self.answer.value if self.answer.value in values and not follow else (values[-1] if values else None)
+        # nothing is chosen until the person chooses (or moves to an answer, which is then offered)
+        keep = self.answer.value if self.answer.value in values and not follow else None
+        if follow and len(values) > 1:
+            keep = values[-1]
         with self.quiet():
-            self.answer.options = choices
+            if list(self.answer.options) != choices:
+                self.answer.options = choices
             self.answer.value = keep
 
     def refresh(self) -> None:
