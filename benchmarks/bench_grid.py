@@ -1,7 +1,7 @@
 """Grid benchmark: ``python benchmarks/bench_grid.py [--rows 2000] [--repeats 5]``.
 
-Measured in this one run, specbook's grid (``specbook.forms.sheet.Sheet``) against the baseline, the
-ipydatagrid ``DataGrid`` the forms use today, both over the same ``--rows`` × 6 table of strings:
+Measured in this one run, specbook's grid (``specbook.forms.sheet.Sheet``) against the baseline, a
+static HTML table of the same ``--rows`` × 6 strings (``DataFrame.to_html``: the least any view can cost):
 
 * building the widget in Python (median of ``--repeats``);
 * in Chromium, from opening a Voila page holding one grid to its first row shown (median of ``--repeats``);
@@ -54,8 +54,8 @@ if KIND == "sheet":
                          (("text", "Text"), ("number", "Number")) if n == "kind" else ()) for n in {columns!r}],
                  [(f"r{{i}}", tuple(c)) for i, c in enumerate(cells)], label="Fields", on_edit=record)
 else:
-    from ipydatagrid import DataGrid
-    grid = DataGrid(pd.DataFrame(cells, columns={columns!r}, dtype=object), editable=True)
+    from IPython.display import HTML
+    grid = HTML(pd.DataFrame(cells, columns={columns!r}, dtype=object).to_html())
 display(grid)
 '''
 
@@ -70,14 +70,12 @@ def _median(fn: Callable[[], object], repeats: int) -> float:
 
 
 def build_times(rows: int, repeats: int) -> tuple[float, float]:
-    from ipydatagrid import DataGrid
-
     from specbook.forms.sheet import Column, Sheet
 
     cells = [[f"field {i}", f"meaning {i}", "text", "yes", f"example {i}", ""] for i in range(rows)]
     columns = [Column(n, n.title()) for n in COLUMNS]
     sheet = _median(lambda: Sheet(columns, [(f"r{i}", tuple(c)) for i, c in enumerate(cells)], label="t"), repeats)
-    grid = _median(lambda: DataGrid(pd.DataFrame(cells, columns=COLUMNS, dtype=object), editable=True), repeats)
+    grid = _median(lambda: pd.DataFrame(cells, columns=COLUMNS, dtype=object).to_html(), repeats)
     return sheet, grid
 
 
@@ -166,13 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="only the Python build times")
     args = parser.parse_args(argv)
     sheet, grid = build_times(args.rows, args.repeats)
-    print(f"build in Python, {args.rows} rows: Sheet {sheet * 1000:.1f} ms, ipydatagrid {grid * 1000:.1f} ms "
+    print(f"build in Python, {args.rows} rows: Sheet {sheet * 1000:.1f} ms, static HTML table {grid * 1000:.1f} ms "
           f"(ratio {sheet / grid:.2f})")
     if args.no_browser or not Path(CHROMIUM).exists():
         return 0
     shown = browser_times(args.rows, args.repeats)
     print(f"page open to first row, {args.rows} rows: Sheet {shown['sheet']:.2f} s, "
-          f"ipydatagrid {shown['datagrid']:.2f} s (ratio {shown['sheet'] / shown['datagrid']:.2f})")
+          f"static HTML table {shown['datagrid']:.2f} s (ratio {shown['sheet'] / shown['datagrid']:.2f})")
     print(f"one cell edit, browser → callback → file: {shown['edit'] * 1000:.0f} ms (median)")
     return 0
 

@@ -232,7 +232,8 @@ class Banner(Form):
             parts.append(esc(self.text("forms.banner.save_failed", file=self.wb.path.name, reason=error)))
         if self.wb.conflict or self.wb.stale:
             parts.append(esc(self.text("forms.banner.conflict" if self.wb.conflict else "forms.banner.stale")))
-        extra = f'<pre style="{ERROR_STYLE};white-space:pre-wrap">{esc(self.failure)}</pre>' if self.failure else ""
+        failure = esc(self.failure, breaks=False)
+        extra = f'<pre style="{ERROR_STYLE};white-space:pre-wrap">{failure}</pre>' if self.failure else ""
         self.note.value = f'<span role="alert"><b>⚠</b> {"<br>".join(parts)}</span>{extra}'
         self.retry_button.layout.display = "flex" if error else "none"
         self.reload_button.layout.display = "flex" if (self.wb.conflict or self.wb.stale) else "none"
