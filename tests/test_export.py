@@ -293,6 +293,7 @@ def found_whole(phrase: str, text: str) -> bool:
 def answers(spec: Spec) -> list[str]:
     """Every answer typed as text (names, references, free text) and every scalar answer."""
     from specbook.definitions import SCALARS, TABLES
+    from specbook.model import NO_EQUIVALENT
 
     values = [str(spec.scalar(f"{s.group}.{s.name}")) for s in SCALARS if s.kind in _TEXT_KINDS]
     for table in TABLES:
@@ -303,7 +304,8 @@ def answers(spec: Spec) -> list[str]:
         for column in table.columns:
             if column.kind in _TEXT_KINDS and column.name in spec[table.name]:
                 values += [str(v) for v in spec[table.name][column.name].tolist()]
-    return [v.strip() for v in values if v and v.strip()]
+    # a status that a system does not have is stored as a marker and printed in words ("no equivalent")
+    return [v.strip() for v in values if v and v.strip() and v != NO_EQUIVALENT]
 
 
 def protected(handout: Handout) -> list[str]:
