@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--data", action="append", default=[], metavar="SYSTEM:ENTITY=PATH",
                      help="an export of ENTITY from SYSTEM (repeat for each file)")
     ver.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    ver.add_argument("--verbose", action="store_true", help="text output: add each finding's code and location")
     ver.set_defaults(run=_verify)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec file",
@@ -125,6 +126,7 @@ def _check(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from specbook.verify import VerifyInputError, verify_path
     from specbook.verify.report import FORMATS as VERIFY_FORMATS
+    from specbook.verify.report import to_text as verify_text
 
     try:
         report = verify_path(args.path, args.data)
@@ -132,7 +134,10 @@ def _verify(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"specbook verify: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    sys.stdout.write(VERIFY_FORMATS[args.format](report, args.path))
+    if args.format == "text":
+        sys.stdout.write(verify_text(report, args.path, verbose=args.verbose))
+    else:
+        sys.stdout.write(VERIFY_FORMATS[args.format](report, args.path))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 

@@ -24,6 +24,15 @@ def to_text(report: Report, source: str = "", verbose: bool = False) -> str:
         mark = "✓" if q.closed else "✗"
         state = lang.text(t, "ui.closed" if q.closed else "ui.open")
         lines.append(f"  {mark} {q.title} — {state}")
+    return "\n".join(lines + findings_lines(report, verbose)) + "\n"
+
+
+def findings_lines(report: Report, verbose: bool = False, none_key: str = "ui.no_findings") -> list[str]:
+    """The findings as text lines, grouped by section in workbook order, then the counts — shared by the
+    reports of ``check`` and ``verify``. Text from the spec or the data has its control characters made
+    visible; ``verbose`` adds each finding's code and location."""
+    t = report.language
+    lines: list[str] = []
     groups = report.by_section()
     for key, findings in groups.items():
         lines += ["", _section_title(t, key)]
@@ -32,10 +41,10 @@ def to_text(report: Report, source: str = "", verbose: bool = False) -> str:
             detail = f"  [{f.code} @ {visible(f.location)}]" if verbose else ""
             lines.append(f"  {severity}: {visible(f.message)}{detail}")
     if not groups:
-        lines += ["", lang.text(t, "ui.no_findings")]
+        lines += ["", lang.text(t, none_key)]
     lines += ["", lang.text(t, "ui.findings_count", errors=report.count("error"),
                             warnings=report.count("warning"), infos=report.count("info"))]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def to_json(report: Report, source: str = "") -> str:
@@ -76,4 +85,4 @@ def to_junit(report: Report, source: str = "") -> str:
 
 FORMATS: dict[str, Callable[[Report, str], str]] = {"text": to_text, "json": to_json, "junit": to_junit}
 
-__all__ = ["FORMATS", "to_json", "to_junit", "to_text"]
+__all__ = ["FORMATS", "findings_lines", "to_json", "to_junit", "to_text"]

@@ -12,8 +12,8 @@ import math
 import re
 import shutil
 import subprocess
-from html import escape
 
+from specbook.markup import esc
 from specbook.model import Spec, table_records
 
 BOX_W, BOX_H = 168.0, 46.0
@@ -193,7 +193,7 @@ def circle_svg(spec: Spec) -> str:
         labels.append(f'<rect x="{mx - half:.1f}" y="{my - 9:.1f}" width="{2 * half:.1f}" height="17" rx="8" '
                       'fill="#ffffff" stroke="#3b5b7a" stroke-width="0.8"/>'
                       f'<text x="{mx:.1f}" y="{my + 4:.1f}" text-anchor="middle" fill="#1d3144" '
-                      f'font-size="11">{escape(text)}</text>')
+                      f'font-size="11">{esc(text, breaks=False)}</text>')
     for name, (x, y) in where.items():
         out.append(f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W:.0f}" '
                    f'height="{BOX_H:.0f}" rx="7" fill="#eef3f8" stroke="#3b5b7a" stroke-width="1.2"/>')
@@ -201,7 +201,7 @@ def circle_svg(spec: Spec) -> str:
         top = y + 4 - 7.5 * (len(lines) - 1)
         for i, line in enumerate(lines):
             out.append(f'<text x="{x:.1f}" y="{top + 15 * i:.1f}" text-anchor="middle" fill="#1d3144">'
-                       f"{escape(line)}</text>")
+                       f"{esc(line, breaks=False)}</text>")
     out += labels
     out.append("</svg>")
     return "".join(out)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 import mistune
 from mistune.util import striptags
+
+from specbook.markup import esc
 
 _SAFE_LINK = re.compile(r"^(?:https?:|mailto:)", re.IGNORECASE)
 _EMBEDDED = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
@@ -25,7 +26,7 @@ class _Renderer(mistune.HTMLRenderer):
         self.attachments = attachments
 
     def safe_url(self, url: str) -> str:
-        return escape(url, quote=True) if _SAFE_LINK.match(url.strip()) else "#"
+        return esc(url, breaks=False) if _SAFE_LINK.match(url.strip()) else "#"
 
     def link(self, text: str, url: str, title: str | None = None) -> str:
         if self.safe_url(url) == "#":
@@ -37,7 +38,7 @@ class _Renderer(mistune.HTMLRenderer):
         if source is None:
             return f'<span class="sb-image-alt">[{text}]</span>'
         alt = striptags(text).replace('"', "&quot;")
-        return f'<img class="sb-image" src="{escape(source, quote=True)}" alt="{alt}">'
+        return f'<img class="sb-image" src="{esc(source, breaks=False)}" alt="{alt}">'
 
     def _embedded(self, url: str) -> str | None:
         if _EMBEDDED.match(url):

@@ -3,12 +3,14 @@ for the handout ("checked against data"). User text is escaped everywhere it bec
 
 from __future__ import annotations
 
-import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 from specbook import lang
+from specbook.errors import visible
+from specbook.markup import esc
+from specbook.reporting import findings_lines
 from specbook.verify import VerifyReport
 
 
@@ -18,22 +20,15 @@ def _files(report: VerifyReport) -> list[str]:
                       encoding=f.encoding, rows=f.rows) for f in report.files]
 
 
-def to_text(report: VerifyReport, source: str = "") -> str:
-    """Files read, then findings grouped by section in workbook order, in the spec's language."""
+def to_text(report: VerifyReport, source: str = "", verbose: bool = False) -> str:
+    """Files read, then findings grouped by section in workbook order, in the spec's language; ``verbose``
+    adds each finding's code and location."""
     t = report.language
-    lines = [f"{source}: {lang.text(t, 'verify.title')}" if source else lang.text(t, "verify.title"),
+    title = lang.text(t, "verify.title")
+    lines = [f"{visible(source)}: {title}" if source else title,
              lang.text(t, "verify.when", when=report.checked_at), "", lang.text(t, "verify.files")]
-    lines += [f"  {line}" for line in _files(report)]
-    groups = report.by_section()
-    for key, findings in groups.items():
-        lines += ["", lang.text(t, f"sections.{key}.title")]
-        for f in findings:
-            severity = lang.choice(t, "severity", f.severity)
-            lines.append(f"  {severity}: {f.message}  [{f.code} @ {f.location}]")
-    if not groups:
-        lines += ["", lang.text(t, "verify.no_findings")]
-    lines += ["", lang.text(t, "ui.findings_count", errors=report.count("error"),
-                            warnings=report.count("warning"), infos=report.count("info"))]
+    lines += [f"  {visible(line)}" for line in _files(report)]
+    lines += findings_lines(report, verbose, none_key="verify.no_findings")
     return "\n".join(lines) + "\n"
 
 
@@ -44,18 +39,19 @@ def to_json(report: VerifyReport, source: str = "") -> str:
 def to_junit(report: VerifyReport, source: str = "") -> str:
     """One test case per file read (passes) and one per finding (an error fails, the rest are skipped)."""
     suites = ET.Element("testsuites", name="specbook verify")
-    suite = ET.SubElement(suites, "testsuite", name=source or "data")
+    suite = ET.SubElement(suites, "testsuite", name=visible(source) or "data")
     failures = 0
     for f in report.files:
-        ET.SubElement(suite, "testcase", classname="specbook.verify.files", name=f"{f.system} · {f.entity}: {f.path}")
+        ET.SubElement(suite, "testcase", classname="specbook.verify.files",
+                      name=visible(f"{f.system} · {f.entity}: {f.path}"))
     for finding in report.findings:
         case = ET.SubElement(suite, "testcase", classname=f"specbook.verify.{finding.section}",
-                             name=f"{finding.code} @ {finding.location}")
+                             name=f"{finding.code} @ {visible(finding.location)}")
         if finding.severity == "error":
             failures += 1
-            ET.SubElement(case, "failure", message=finding.message, type=finding.code)
+            ET.SubElement(case, "failure", message=visible(finding.message), type=finding.code)
         else:
-            ET.SubElement(case, "skipped", message=finding.message)
+            ET.SubElement(case, "skipped", message=visible(finding.message))
     tests = len(report.files) + len(report.findings)
     for element in (suites, suite):
         element.set("tests", str(tests))
@@ -66,7 +62,9 @@ def to_junit(report: VerifyReport, source: str = "") -> str:
 def verify_html(report: VerifyReport) -> str:
     """The handout's "checked against data" part: which files, when, how many rows, and each finding."""
     t = report.language
-    e = html.escape
+
+    def e(value: object) -> str:
+        return esc(value, breaks=False)
 
     def w(key: str, **values: object) -> str:
         return e(lang.text(t, f"verify.{key}", **values))
@@ -90,8 +88,8 @@ def verify_html(report: VerifyReport) -> str:
 
 def problems_html(language: str, problems: list[str]) -> str:
     """The "checked against data" part when the exports could not be read: one line per file."""
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
-    return (f'<section class="sb-verify"><h2>{html.escape(lang.text(language, "verify.title"))}</h2>'
+    items = "".join(f"<li>{esc(p, breaks=False)}</li>" for p in problems)
+    return (f'<section class="sb-verify"><h2>{esc(lang.text(language, "verify.title"))}</h2>'
             f"<ul>{items}</ul></section>")
 
 

@@ -88,7 +88,8 @@ def _money(column: pd.Series, fmt: str | None) -> Parsed:
         valid = value.notna() & (value == value.round()) & ~column.str.contains(r"[.,]", regex=True)
         value = value / 100
     else:
-        valid = value.notna() & ((value * 100).round(6) == (value * 100).round())
+        cents = value * 100  # whole kopecks, up to the float's own error at large amounts
+        valid = value.notna() & ((cents - cents.round()).abs() < 1e-3)
     valid &= ~column.str.contains(r"[eE]|inf|nan", regex=True)
     return Parsed(valid.astype(bool), value.round(2))
 
