@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from specbook import lang
 from specbook.checks import check
@@ -115,11 +116,16 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = check(load(args.path))
+    return _write_report(check(load(args.path)), args, FORMATS, to_text)
+
+
+def _write_report(report: Any, args: argparse.Namespace, formats: Mapping[str, Callable[[Any, str], str]],
+                  text: Callable[..., str]) -> int:
+    """One report (of check or verify) on stdout in the format asked; the exit code its errors give."""
     if args.format == "text":
-        sys.stdout.write(to_text(report, args.path, verbose=args.verbose))
+        sys.stdout.write(text(report, args.path, verbose=args.verbose))
     else:
-        sys.stdout.write(FORMATS[args.format](report, args.path))
+        sys.stdout.write(formats[args.format](report, args.path))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
@@ -134,11 +140,7 @@ def _verify(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"specbook verify: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    if args.format == "text":
-        sys.stdout.write(verify_text(report, args.path, verbose=args.verbose))
-    else:
-        sys.stdout.write(VERIFY_FORMATS[args.format](report, args.path))
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    return _write_report(report, args, VERIFY_FORMATS, verify_text)
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -142,16 +142,7 @@ def diagram_svg(spec: Spec) -> str:
 
 def circle_svg(spec: Spec) -> str:
     """The diagram without Graphviz: the systems on a circle, straight arrows between them."""
-    flows = table_records(spec["flows"])
-    systems = list(dict.fromkeys(spec.names("systems")))
-    for f in flows:
-        for end in (f["source"], f["target"]):
-            if end and end not in systems:
-                systems.append(end)
-    edges: dict[tuple[str, str], list[int]] = {}
-    for number, f in enumerate(flows, start=1):
-        if f["source"] and f["target"] and f["source"] != f["target"]:
-            edges.setdefault((f["source"], f["target"]), []).append(number)
+    systems, edges = _graph(spec)
 
     points = _positions(len(systems)) if systems else []
     where = dict(zip(systems, points, strict=True))
