@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as W
 import pytest
 from traitlets import TraitError
-from workbook_support import PARTIAL_RU, add_named, generate_spec, make_workbook, on_disk, type_cell, words
+from workbook_support import PARTIAL_RU, add_named, generate_spec, make_workbook, on_disk, row_action, type_cell, words
 
 from specbook import check, edits, lang, save
 from specbook.checks import describe_location
@@ -154,9 +154,9 @@ def save_mark(wb: Workbook, where: str, who: str) -> None:
 
 def test_removing_a_system_in_use_is_refused_with_the_places(wb: Workbook) -> None:
     form = section_form(wb, "systems")
-    form.systems.select(1)  # CRM
-    form.tools.remove_button.click()
+    answer = row_action(form.systems, "remove", 1)  # CRM
     message = form.systems.message.text
+    assert answer["message"] == message  # the grid says it too, under the row's own button
     assert message.startswith("«CRM» cannot be removed")
     for place in ("Flow «Orders to CRM» — To", "Scenario «Order paid online», step 2 — System",
                   "Business status «Order / New»"):
@@ -176,15 +176,17 @@ def test_a_new_system_can_be_added_and_removed(wb: Workbook) -> None:
     assert records(on_disk(wb), "systems")[3]["kind"] == "erp"
     assert "«mainframe» is not one of" in grid.message.text
     assert grid.frame.iloc[3]["Kind"] == "ERP"  # the cell shows the model's value again
-    grid.select(3)
-    form.tools.remove_button.click()
+    row_action(grid, "remove", 3)
     assert on_disk(wb).names("systems") == ["Shop", "CRM", "Payment provider"]
 
 
-def test_remove_without_a_selection_says_what_to_do(wb: Workbook) -> None:
+def test_each_row_carries_its_own_remove_button_named_with_its_words(wb: Workbook) -> None:
     form = section_form(wb, "systems")
-    form.tools.remove_button.click()
-    assert form.systems.message.text == lang.text("en", "forms.errors.select_row")
+    assert form.systems.grid.row_actions == ["remove"]
+    assert [r.name for r in form.systems.grid.data] == ["Shop", "CRM", "Payment provider"]
+    texts = form.systems.grid.texts
+    assert texts["row_remove"].format(name="CRM") == "Remove the row «CRM»"
+    assert "row_choice" not in words(form.widget)  # no list of rows outside the grid
 
 
 # --------------------------------------------------------------------------- entities and fields
@@ -229,8 +231,7 @@ def test_fields_grid_per_entity(wb: Workbook) -> None:
 def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -> None:
     form = section_form(wb, "entities")
     fields = form.fields
-    fields.select(0)  # Order number: a duplicates key
-    form.field_tools.remove_button.click()
+    row_action(fields, "remove", 0)  # Order number: a duplicates key
     assert "«Order number» cannot be removed" in fields.message.text
     type_cell(fields, "Field", 0, "Order no.")
     disk = on_disk(wb)
@@ -238,16 +239,13 @@ def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -
     assert "Order number" in disk.fields_of("Payment")  # the other entity's field of that name is untouched
     # the flow's mapping follows the new name
     assert next(r["field"] for r in records(disk, "mappings") if r["flow"] == "Orders to CRM") == "Order no."
-    fields.select(2)  # Client phone: the flow «Orders to CRM» carries it
-    form.field_tools.remove_button.click()
+    row_action(fields, "remove", 2)  # Client phone: the flow «Orders to CRM» carries it
     assert "«Client phone» cannot be removed" in fields.message.text
     assert on_disk(wb).fields_of("Order") == ["Order no.", "Amount", "Client phone"]
     flows = section_form(wb, "flows")
     flows.picker.dropdown.value = "Orders to CRM"
-    flows.mapping.select(2)  # the phone's row of the flow's mapping
-    flows.mapping_tools.remove_button.click()
-    fields.select(2)
-    form.field_tools.remove_button.click()  # its names in each system go with it
+    row_action(flows.mapping, "remove", 2)  # the phone's row of the flow's mapping
+    row_action(fields, "remove", 2)  # its names in each system go with it
     disk = on_disk(wb)
     assert disk.fields_of("Order") == ["Order no.", "Amount"]
     assert [r["field"] for r in records(disk, "system_fields") if r["entity"] == "Order"] == [
@@ -256,15 +254,13 @@ def test_removing_a_key_field_is_refused_and_renaming_it_follows(wb: Workbook) -
 
 def test_removing_an_entity_in_use_is_refused(wb: Workbook) -> None:
     form = section_form(wb, "entities")
-    form.entities.select(0)
-    form.entity_tools.remove_button.click()
+    row_action(form.entities, "remove", 0)
     assert "«Order» cannot be removed" in form.entities.message.text
     add_named(form.entity_tools.editor, "Stock")
     form.picker.dropdown.value = "Stock"
     add_named(form.field_tools.editor, "Quantity")
     assert on_disk(wb).fields_of("Stock") == ["Quantity"]
-    form.entities.select(2)
-    form.entity_tools.remove_button.click()  # its own fields go with it
+    row_action(form.entities, "remove", 2)  # its own fields go with it
     disk = on_disk(wb)
     assert disk.names("entities") == ["Order", "Payment"]
     assert disk.fields_of("Stock") == []
@@ -302,8 +298,9 @@ def test_ownership_of_one_field(wb: Workbook) -> None:
         on_disk(wb), "ownership")
     type_cell(form.matrix, "When systems disagree", row, "x")
     assert form.matrix.message.text.startswith("«When systems disagree» is answered for the whole entity")
-    form.matrix.select(list(form.matrix.frame.index).index(row))
-    form.remove_button.click()
+    offered = {r.cells[0]: r.actions for r in form.matrix.grid.data}
+    assert offered[row] == ("remove",) and offered["Order"] == ()  # an entity's own row is not removed here
+    row_action(form.matrix, "remove", row)
     assert all(r["field"] == "" for r in records(on_disk(wb), "ownership"))
 
 
@@ -321,8 +318,7 @@ def test_status_mapping_side_by_side(wb: Workbook) -> None:
     assert "Cancelled" not in {r["status"] for r in records(on_disk(wb), "statuses")}
     type_cell(grid, "Business status", 2, "New")
     assert grid.message.text == lang.text("en", "forms.errors.duplicate", value="New")
-    grid.select(2)
-    form.remove_button.click()
+    row_action(grid, "remove", 2)
     assert {r["status"] for r in records(on_disk(wb), "statuses")} == {"New", "Paid"}
 
 
@@ -520,17 +516,18 @@ def test_acceptance_scenarios_with_ordered_steps(wb: Workbook) -> None:
         return [r["action"] for r in records(on_disk(wb), "steps") if r["scenario"] == "Payment fails"]
 
     assert actions() == ["Pay with a declined card", "Open the order in the CRM", "Check the log"]
+    assert form.steps.grid.row_actions == ["remove", "up", "down"]
+    assert form.steps.grid.data[0].name == "1. Pay with a declined card"
     form.steps.select(2)
-    form.step_tools.up_button.click()
+    row_action(form.steps, "up", 2)
     assert actions() == ["Pay with a declined card", "Check the log", "Open the order in the CRM"]
     assert form.steps.selected()[0] == form.steps.row_ids[1]  # the selection follows the step
-    form.step_tools.up_button.click()
-    form.step_tools.up_button.click()  # already first: stays
+    row_action(form.steps, "up", 1)
+    row_action(form.steps, "up", 0)  # already first: stays
     assert actions() == ["Check the log", "Pay with a declined card", "Open the order in the CRM"]
-    form.step_tools.down_button.click()
+    row_action(form.steps, "down", 0)
     assert actions() == ["Pay with a declined card", "Check the log", "Open the order in the CRM"]
-    form.steps.select(1)
-    form.step_tools.remove_button.click()
+    row_action(form.steps, "remove", 1)
     assert actions() == ["Pay with a declined card", "Open the order in the CRM"]
     assert len([r for r in records(on_disk(wb), "steps") if r["scenario"] == "Order paid online"]) == 4
     add_named(form.reconciliation_tools.editor, "Refunds add up")
@@ -576,14 +573,16 @@ def test_mark_an_answer_to_be_confirmed_and_confirm_it(wb: Workbook) -> None:
 
 def test_marks_follow_the_grid_selection(wb: Workbook) -> None:
     form = section_form(wb, "systems")
+    form.systems.grid.selection = {"row": form.systems.row_id(1), "column": "kind"}  # a click on a cell
+    assert form.mark.answer.value == "systems[CRM].kind"
     form.systems.select(2, "owner")
     assert form.mark.answer.value == "systems[Payment provider].owner"
     form.mark.who.value = "CFO"
     form.mark.mark_button.click()
     assert records(on_disk(wb), "open_points")[0]["location"] == "systems[Payment provider].owner"
     points = section_form(wb, "open_points")
-    points.points.select(0)
-    points.tools.remove_button.click()
+    assert points.points.grid.action_texts["remove"] == lang.text("en", "forms.open_points.remove_row")
+    row_action(points.points, "remove", 0)
     assert records(on_disk(wb), "open_points") == []
 
 

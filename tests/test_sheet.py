@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from workbook_support import ROOT
 
 from specbook import lang
-from specbook.forms.sheet import STATIC, Change, Column, Edit, Refusal, Result, Row, Sheet
+from specbook.forms.sheet import ACTIONS, STATIC, Change, Column, Edit, Refusal, Result, Row, Sheet
 
 JS = ROOT / "js"
 KINDS = (("shop", "Online shop"), ("crm", "CRM"), ("pay", "Payment provider"))
@@ -220,6 +220,41 @@ def test_a_failing_model_refuses_the_edit_with_its_reason() -> None:
     assert sheet.data == [Row("a", ("x",))]
 
 
+def test_a_row_s_own_buttons_reach_the_model_with_the_row_they_belong_to() -> None:
+    seen: list[Edit] = []
+
+    def model(edit: Edit) -> Result:
+        seen.append(edit)
+        if edit.op == "remove" and edit.row == "r2":
+            return Result(rows=[Row("r2", ("Bitrix24", "crm", "")), Row("r1", ("Tilda", "shop", ""))],
+                          message="«Bitrix24» is in use")
+        return Result(rows=[Row("r2", ("Bitrix24", "crm", ""), "Bitrix24 (CRM)", ()),
+                            Row("r1", ("Tilda", "shop", ""))])
+
+    sheet, _ = _sheet(Table(), row_actions=("remove", "up", "down"))
+    sheet.on_edit = model
+    front = Front(sheet)
+    answer = front("move", row="r2", step=-1)
+    assert seen[-1] == Edit("move", 1, row="r2", step=-1)
+    assert [r.id for r in sheet.data] == ["r2", "r1"]  # the rows as the model now orders them
+    assert sheet.rows[0] == {"id": "r2", "cells": ["Bitrix24", "crm", ""], "name": "Bitrix24 (CRM)", "actions": []}
+    answer = front("remove", row="r2")
+    assert seen[-1] == Edit("remove", 2, row="r2") and answer["message"] == "«Bitrix24» is in use"
+    for bad in ({"op": "remove", "row": "nope"}, {"op": "move", "row": "r1", "step": 5}):
+        front(bad.pop("op"), **bad)
+    assert len(seen) == 2  # a row that is not there, or a jump, never reaches the model
+    with pytest.raises(ValueError, match="actions are remove, up, down"):
+        Sheet([Column("x", "X")], label="t", row_actions=("delete",))
+
+
+def test_the_cell_clicked_is_the_sheet_s_selection() -> None:
+    sheet, _ = _sheet(Table())
+    seen: list[dict[str, Any]] = []
+    sheet.observe(lambda change: seen.append(change["new"]), names="selection")
+    sheet.selection = {"row": "r2", "column": "kind"}  # as the page sets it when a cell is clicked
+    assert seen == [{"row": "r2", "column": "kind"}]
+
+
 @pytest.mark.parametrize("language", lang.LANGUAGES)
 def test_every_word_the_grid_shows_comes_from_the_language_table(language: str) -> None:
     sheet, _ = _sheet(Table(), language=language)
@@ -228,6 +263,9 @@ def test_every_word_the_grid_shows_comes_from_the_language_table(language: str) 
     source = (JS / "src" / "grid.js").read_text(encoding="utf-8")
     used = set(re.findall(r"\bt\(\"([a-z_]+)\"", source))
     assert used and used <= keys, used - keys
+    assert {f"row_{action}" for action in ACTIONS} <= keys  # the row buttons' names, t(`row_${action}`)
+    for action in ACTIONS:
+        assert "{name}" in sheet.texts[f"row_{action}"]
 
 
 def test_columns_describe_themselves() -> None:

@@ -106,6 +106,17 @@ def add_named(editor: Any, name: str) -> dict[str, Any]:
     return answer
 
 
+def row_action(editor: Any, action: str, row: int | str | tuple[str, str]) -> dict[str, Any]:
+    """Click a row's own Remove, Up or Down button (``action``: remove, up, down), as the page sends it."""
+    assert action in editor.grid.row_actions, f"the grid offers {editor.grid.row_actions}, not {action}"
+    at = _position(editor, row)
+    message: dict[str, Any] = {"op": "remove"} if action == "remove" else {"op": "move",
+                                                                          "step": -1 if action == "up" else 1}
+    answer = editor.grid.handle({**message, "row": editor.row_id(at), "seq": next(_SEQ), "view": "test"})
+    assert answer is not None
+    return answer
+
+
 def grid_op(editor: Any, op: str, **values: Any) -> dict[str, Any]:
     """Send ``undo``, ``redo`` or ``paste`` to a grid."""
     answer = editor.grid.handle({"op": op, **values, "seq": next(_SEQ), "view": "test"})

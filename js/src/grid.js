@@ -9,10 +9,18 @@ import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./grid.css";
 
 const ROW_ID = "__id";
+const ROW_NAME = "__name"; // the row's words in its actions' names; the field of the actions column
+const ROW_ACTIONS = "__actions";
+const ACTION_SIGNS = { remove: "\u2715", up: "\u2191", down: "\u2193" };
 let nextView = 0;
 
 function field(index) {
   return `c${index}`;
+}
+
+// "{name}" in a template from the language tables, filled with the row's words
+function fill(template, values) {
+  return String(template || "").replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
 }
 
 // Tab-separated text as spreadsheets put it on the clipboard: quoted fields may hold tabs, newlines and
@@ -84,6 +92,9 @@ function render({ model, el }) {
   const readOnly = () => Boolean(model.get("read_only"));
 
   el.classList.add("specbook-grid");
+  const many = (model.get("rows") || []).length > 150;
+  if (!many) el.classList.add("specbook-grid-fit");
+  el.style.setProperty("--specbook-grid-max-height", model.get("max_height") || "70vh");
   const host = document.createElement("div");
   host.className = "specbook-grid-table";
   host.tabIndex = -1;
@@ -123,12 +134,73 @@ function render({ model, el }) {
     status.textContent = message || "";
   }
 
+  function rowName(row) {
+    if (row.name) return row.name;
+    const key = columns().findIndex((c) => c.name === model.get("add_column"));
+    return String(row.cells[key >= 0 ? key : 0] ?? "");
+  }
+
   function rowData(row) {
-    const data = { [ROW_ID]: row.id };
+    const data = { [ROW_ID]: row.id, [ROW_NAME]: rowName(row), [ROW_ACTIONS]: (row.actions ?? null) };
     row.cells.forEach((value, index) => {
       data[field(index)] = value;
     });
     return data;
+  }
+
+  // The row's own actions (remove, move up, move down) live in its last cell, each a button named with the
+  // row's words («Удалить строку «Заказ»»), so that nothing outside the grid has to say which row is meant.
+  const actions = () => (readOnly() ? [] : model.get("row_actions") || []);
+  function actionLabel(action, name) {
+    const own = (model.get("action_texts") || {})[action];
+    return fill(own ?? t(`row_${action}`), { name });
+  }
+  function actionCell(cell) {
+    const data = cell.getData();
+    const box = document.createElement("span");
+    box.className = "specbook-grid-row-actions";
+    const offered = data[ROW_ACTIONS] ?? actions();
+    for (const action of actions()) {
+      if (!offered.includes(action)) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `specbook-grid-row-action specbook-grid-row-${action}`;
+      button.textContent = ACTION_SIGNS[action] || action;
+      const label = actionLabel(action, data[ROW_NAME] || "");
+      button.setAttribute("aria-label", label);
+      button.title = label;
+      button.addEventListener("click", (e) => {
+        e.stopPropagation();
+        e.preventDefault();
+        commit();
+        const row = cell.getRow().getData()[ROW_ID];
+        if (action === "remove") send({ op: "remove", row });
+        else send({ op: "move", row, step: action === "up" ? -1 : 1 });
+      });
+      box.append(button);
+    }
+    return box;
+  }
+  function actionColumn() {
+    const list = actions();
+    if (!list.length) return [];
+    return [{
+      title: t("actions"),
+      field: ROW_NAME,
+      headerSort: false,
+      headerMenu: false,
+      resizable: false,
+      editable: false,
+      responsive: 0,
+      width: 30 * list.length + 14,
+      minWidth: 30 * list.length + 14,
+      widthGrow: 0,
+      widthShrink: 0,
+      hozAlign: "center",
+      cssClass: "specbook-grid-actions",
+      formatter: actionCell,
+      headerTooltip: false,
+    }];
   }
 
   function columnDefs() {
@@ -176,7 +248,7 @@ function render({ model, el }) {
         };
       }
       return def;
-    });
+    }).concat(actionColumn());
   }
 
   const headerMenu = () => [
@@ -190,7 +262,6 @@ function render({ model, el }) {
     { label: t("redo"), action: () => undo("redo") },
   ];
 
-  const many = (model.get("rows") || []).length > 150;
   const table = new Tabulator(host, {
     data: (model.get("rows") || []).map(rowData),
     index: ROW_ID,
@@ -202,9 +273,11 @@ function render({ model, el }) {
     rowContextMenu: rowMenu,
     // Tabulator's virtual renderer under a maximum height can loop forever as wrapped rows grow; a short
     // table renders every row and grows up to the maximum, a long one has a fixed height and renders lazily.
+    // A short table's holder takes the height of its rows up to the maximum in CSS (.specbook-grid-fit):
+    // Tabulator's own maxHeight sizing fixes the holder's height once and never grows it again.
     ...(many
       ? { height: model.get("max_height") || "70vh", renderVertical: "virtual" }
-      : { height: false, maxHeight: model.get("max_height") || "70vh", renderVertical: "basic" }),
+      : { height: false, renderVertical: "basic" }),
     history: false,
     clipboard: false,
     locale: "specbook",
@@ -220,24 +293,57 @@ function render({ model, el }) {
   table.on("tableBuilt", () => {
     built = true;
     el.dataset.ready = "true";
+    nameHeaders();
   });
 
-  table.on("cellClick", (e, cell) => {
-    anchor = { row: cell.getRow().getData()[ROW_ID], column: columnName(cell.getField()) };
-  });
-  table.on("cellEditing", (cell) => {
-    anchor = { row: cell.getRow().getData()[ROW_ID], column: columnName(cell.getField()) };
-  });
+  // The row and column of the cell last clicked or edited: where a paste lands, and the kernel's idea of
+  // "this row" (what a "to be confirmed" mark is about).
+  function focusCell(cell) {
+    const column = columnName(cell.getField());
+    if (column == null) return;
+    anchor = { row: cell.getRow().getData()[ROW_ID], column };
+    const now = model.get("selection") || {};
+    if (now.row !== anchor.row || now.column !== anchor.column) {
+      model.set("selection", { ...anchor });
+      model.save_changes();
+    }
+  }
+  table.on("cellClick", (e, cell) => focusCell(cell));
+  table.on("cellEditing", (cell) => focusCell(cell));
 
   function columnName(f) {
-    const index = Number(String(f).slice(1));
-    return columns()[index]?.name;
+    const found = /^c(\d+)$/.exec(String(f));
+    return found ? columns()[Number(found[1])]?.name : undefined;
+  }
+
+  // Tabulator's header menu handle is a bare glyph: give it a role, a name in the spec's language and keys.
+  function nameHeaders() {
+    for (const column of table.getColumns()) {
+      const handle = column.getElement().querySelector(".tabulator-header-popup-button");
+      if (!handle) continue;
+      const label = fill(t("column_menu"), { column: column.getDefinition().title || "" });
+      handle.setAttribute("role", "button");
+      handle.setAttribute("aria-label", label);
+      handle.setAttribute("aria-haspopup", "menu");
+      handle.title = label;
+      handle.tabIndex = 0;
+      if (!handle.dataset.keys) {
+        handle.dataset.keys = "true";
+        handle.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            handle.click();
+          }
+        });
+      }
+    }
   }
 
   table.on("cellEdited", (cell) => {
     if (applying) return;
     const row = cell.getRow().getData()[ROW_ID];
     const column = columnName(cell.getField());
+    if (column == null) return;
     const value = cell.getValue() == null ? "" : String(cell.getValue());
     const n = send({ op: "set", row, column, value });
     pending.set(`${row}\u0000${column}`, n);
@@ -255,21 +361,36 @@ function render({ model, el }) {
       for (const [id, existing] of shown) {
         if (!wanted.has(id)) existing.delete();
       }
-      rows.forEach((r) => {
+      const order = table.getRows().map((r) => r.getData()[ROW_ID]);
+      const kept = rows.map((r) => r.id).filter((id) => shown.has(id));
+      const moved = kept.some((id, n) => order[n] !== id);
+      const all = rows.map((r) => {
         const data = rowData(r);
+        const existing = shown.get(r.id);
         for (let i = 0; i < cols.length; i += 1) {
           const key = `${r.id}\u0000${cols[i].name}`;
-          if (pending.has(key) && pending.get(key) > acked) delete data[field(i)];
+          if (pending.has(key) && pending.get(key) > acked) {
+            if (existing && moved) data[field(i)] = existing.getData()[field(i)];
+            else delete data[field(i)];
+          }
         }
-        const existing = shown.get(r.id);
-        if (existing) {
-          const old = existing.getData();
-          const changed = Object.keys(data).some((k) => old[k] !== data[k]);
-          if (changed) existing.update(data);
-        } else {
-          table.addRow(data, false);
-        }
+        return data;
       });
+      if (moved) {
+        // rows changed places (moved up or down, undone): show them in the kernel's order
+        table.replaceData(all);
+      } else {
+        all.forEach((data) => {
+          const existing = shown.get(data[ROW_ID]);
+          if (existing) {
+            const old = existing.getData();
+            const changed = Object.keys(data).some((k) => old[k] !== data[k]);
+            if (changed) existing.update(data);
+          } else {
+            table.addRow(data, false);
+          }
+        });
+      }
     } finally {
       applying = false;
     }
@@ -278,6 +399,7 @@ function render({ model, el }) {
   function refreshColumns() {
     if (!built) return;
     table.setColumns(columnDefs());
+    nameHeaders();
   }
 
   function onResult(msg) {
@@ -410,6 +532,8 @@ function render({ model, el }) {
     applyTexts();
     refreshColumns();
   });
+  model.on("change:row_actions", refreshColumns);
+  model.on("change:action_texts", refreshColumns);
 
   return () => {
     commit();

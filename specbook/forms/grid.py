@@ -26,8 +26,12 @@ from specbook.model import Spec
 from specbook.session import Session
 
 INDEX = "__index"
+NAME_LIMIT = 60  # characters of a row's words in its action buttons' names
 # Adds a row from the values typed; returns the values it left out, each with its reason.
 Adder = Callable[[Mapping[str, str]], Mapping[str, edits.EditError] | None]
+# Removes a row (the source's row id); moves a row by a step; each returns whether the model took it.
+Remover = Callable[[Any], bool]
+Mover = Callable[[Any, int], bool]
 _HISTORIES: weakref.WeakKeyDictionary[Any, edits.History] = weakref.WeakKeyDictionary()
 
 
@@ -166,7 +170,12 @@ class TableSource(Source):
 
 class GridEditor(Form):
     """A spreadsheet grid over a :class:`Source`; ``adder`` (if given) adds a row from the values typed in the
-    sheet's name box or pasted below its last row."""
+    sheet's name box or pasted below its last row.
+
+    Removing and moving a row are buttons in the row's own actions cell: :meth:`offer_remove` and
+    :meth:`offer_move` connect them to the model; a refused removal shows the edit layer's reason under
+    the grid. The cell the person last clicked is :meth:`selected` (what a "to be confirmed" mark is about).
+    """
 
     def __init__(self, wb: Session, source: Source, *, max_rows: int = 12, label: str = "",
                  add_button: str = "", add_label: str = "",
@@ -181,11 +190,15 @@ class GridEditor(Form):
         self._ids: dict[str, Any] = {}
         self._selected: tuple[Any, str] | None = None
         self.selection_listeners: list[Callable[[], None]] = []
+        self.remover: Remover | None = None
+        self.mover: Mover | None = None
+        self.actions_of: Callable[[Any], tuple[str, ...]] | None = None
         columns = self._columns()
         self.grid = S.Sheet(columns, self._sheet_rows(), label=label, language=self.language,
                             on_edit=self._on_edit, add_label=add_label if adder else "",
                             add_button=add_button if adder else "",
                             add_column=self._add_column(columns), read_only=read_only)
+        self.grid.observe(self._clicked, names="selection")
         self.widget = W.VBox([self.grid, self.message.widget], layout=W.Layout(width="100%"))
         self.listen()
 
@@ -223,13 +236,32 @@ class GridEditor(Form):
         self._rows = rows
         self._ids = {}
         out = []
+        seen: dict[str, int] = {}
         for n, row in enumerate(rows):
             rid = str(n)
             self._ids[rid] = row
             cells = [source.index(row)] if source.index_label else []
             cells += [source.cell(row, cid) for cid in self._labels]
-            out.append(S.Row(rid, tuple(cells)))
+            name = self._row_name(cells)
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:  # two rows with the same words: their buttons still need names of their own
+                name = f"{name} ({seen[name]})"
+            actions = self.actions_of(row) if self.actions_of is not None else None
+            out.append(S.Row(rid, tuple(cells), name, actions))
         return out
+
+    def _row_name(self, cells: list[str]) -> str:
+        """The words a row is called by in its buttons: its row header (with the first answer when the header
+        is only a number, as a step's), else its key column."""
+        words = [c.strip() for c in cells]
+        if self.source.index_label:
+            name = words[0]
+            if name.isdigit() and len(words) > 1 and words[1]:
+                name = f"{name}. {words[1]}"
+        else:
+            name = words[0] if words else ""
+        name = " ".join(name.split())
+        return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 1].rstrip() + "…"
 
     def refresh(self) -> None:
         columns = self._columns()
@@ -274,6 +306,8 @@ class GridEditor(Form):
     def _on_edit(self, edit: S.Edit) -> S.Result:
         spec = self.wb.spec
         hist = history(self.wb)
+        if edit.op in ("remove", "move"):
+            return self._row_action(edit)
         if edit.op in ("undo", "redo"):
             change = hist.undo(spec) if edit.op == "undo" else hist.redo(spec)
             message = "" if change else self.text("grid.nothing_to_undo" if edit.op == "undo"
@@ -323,18 +357,61 @@ class GridEditor(Form):
             self.wb.changed(*(() if at_once[0] and not tables else tables), at_once=at_once[0])
         return S.Result(refused=tuple(refused), rows=self._sheet_rows())
 
-    # -- selection (for the row tools) ----------------------------------------------------------------
+    # -- a row's own actions -------------------------------------------------------------------------
+
+    def offer_remove(self, remover: Remover, words: str = "") -> None:
+        """Give every row a Remove button; ``words`` is this grid's template of its name (with ``{name}``)."""
+        self.remover = remover
+        self._offer("remove", words)
+
+    def offer_move(self, mover: Mover) -> None:
+        """Give every row buttons that move it up and down."""
+        self.mover = mover
+        self._offer("up")
+        self._offer("down")
+
+    def _offer(self, action: str, words: str = "") -> None:
+        actions = [a for a in S.ACTIONS if a in {*self.grid.row_actions, action}]
+        self.grid.row_actions = actions
+        if words:
+            self.grid.action_texts = {**self.grid.action_texts, action: words}
+        self.refresh()
+
+    def _row_action(self, edit: S.Edit) -> S.Result:
+        row = self._ids.get(edit.row or "")
+        done = False
+        if row is not None and edit.op == "remove" and self.remover is not None:
+            done = self.remover(row)
+        elif row is not None and edit.op == "move" and self.mover is not None:
+            done = self.mover(row, edit.step)
+        else:
+            self.message.show(self.text("grid.read_only"))
+        if done and edit.op == "remove" and self._selected is not None and self._selected[0] == row:
+            self.clear_selection()
+        rows = self._sheet_rows()
+        return S.Result(rows=rows, message="" if done else self.message.text)
+
+    # -- selection (the cell the person is at) --------------------------------------------------------
 
     def selected(self) -> tuple[Any, str] | None:
         """The row id and column id of the chosen row, if any."""
         return self._selected
 
     def select(self, position: int, column: str | None = None) -> None:
-        """Choose the row shown at ``position`` (for Remove and Move)."""
+        """Choose the row shown at ``position`` (as clicking one of its cells does)."""
         if 0 <= position < len(self._rows):
             self._selected = (self._rows[position], column or next(iter(self._labels), ""))
         else:
             self._selected = None
+        for listener in self.selection_listeners:
+            listener()
+
+    def _clicked(self, change: dict[str, Any]) -> None:
+        now = change["new"] or {}
+        row, column = self._ids.get(str(now.get("row"))), str(now.get("column", ""))
+        if row is None:
+            return
+        self._selected = (row, column if column in self._labels else next(iter(self._labels), ""))
         for listener in self.selection_listeners:
             listener()
 
@@ -346,51 +423,12 @@ class GridEditor(Form):
         return self.source.answers(*chosen) if chosen else []
 
 
-class RowChoice(Form):
-    """A labelled list of a grid's rows: which row Remove and Move act on (kept in step with the grid)."""
-
-    def __init__(self, wb: Session, editor: GridEditor) -> None:
-        super().__init__(wb)
-        self.editor = editor
-        self.input = W.Dropdown(options=[], value=None, description=self.text("forms.row_choice"),
-                                style={"description_width": "initial"}, layout=W.Layout(width="auto"))
-        self.input.observe(self._chosen, names="value")
-        editor.selection_listeners.append(self._show)
-        self.widget = self.input
-        self.depends = editor.depends
-        self.refresh()
-        self.listen()
-
-    def refresh(self) -> None:
-        editor = self.editor
-        editor.refresh()
-        rows = editor.row_ids
-        shown = editor.grid.rows
-        options = [(f"{n + 1}. {' · '.join(str(c) for c in r['cells'][:2] if c)}", n) for n, r in enumerate(shown)]
-        chosen = editor.selected()
-        keep = rows.index(chosen[0]) if chosen and chosen[0] in rows else None
-        with self.quiet():
-            if list(self.input.options) != options:
-                self.input.options = options
-            self.input.value = keep
-
-    def _chosen(self, change: dict[str, Any]) -> None:
-        if not self.busy and change["new"] is not None:
-            self.editor.select(int(change["new"]))
-
-    def _show(self) -> None:
-        chosen = self.editor.selected()
-        rows = self.editor.row_ids
-        with self.quiet():
-            self.input.value = rows.index(chosen[0]) if chosen and chosen[0] in rows else None
-
-
 class RowTools(Form):
-    """Remove and reorder rows of a :class:`TableSource` grid: a labelled list of its rows and buttons.
-    New rows come from the grid's own name box (see :meth:`adder`)."""
+    """Remove and reorder rows of a :class:`TableSource` grid with buttons in each row's actions cell.
+    New rows come from the grid's own name box (see :meth:`add`)."""
 
     def __init__(self, wb: Session, editor: GridEditor, *, parent: Callable[[], Mapping[str, str] | None] | None
-                 = None, move: bool = False, add: bool = True) -> None:
+                 = None, move: bool = False, add: bool = True, remove_words: str = "") -> None:
         super().__init__(wb)
         source = editor.source
         assert isinstance(source, TableSource)
@@ -402,20 +440,9 @@ class RowTools(Form):
             editor.adder = self.add
             editor.grid.add_button = self.text(f"forms.add_to.{self.table}", entity=self._parent_name())
             editor.grid.add_label = self.text(f"forms.add_label.{self.table}")
-        self.row = RowChoice(wb, editor)
-        self.remove_button = W.Button(description=self.text("forms.remove_row"), icon="trash",
-                                      layout=W.Layout(width="auto"))
-        self.remove_button.on_click(lambda _b: self._remove())
-        self.up_button = W.Button(description=self.text("forms.move_up"), icon="arrow-up",
-                                  layout=W.Layout(width="auto"))
-        self.down_button = W.Button(description=self.text("forms.move_down"), icon="arrow-down",
-                                    layout=W.Layout(width="auto"))
-        parts: list[W.Widget] = [self.row.widget, self.remove_button]
+        editor.offer_remove(self.remove, remove_words)
         if move:
-            parts += [self.up_button, self.down_button]
-            self.up_button.on_click(lambda _b: self._move(-1))
-            self.down_button.on_click(lambda _b: self._move(+1))
-        self.widget = W.HBox(parts, layout=W.Layout(flex_flow="row wrap", align_items="center"))
+            editor.offer_move(self.move)
         self.depends = frozenset({"entities", "scenarios"}) if parent else frozenset()
         self.listen()
 
@@ -447,27 +474,22 @@ class RowTools(Form):
         edits.add_row(self.wb.spec, self.table, values)
         return left_out
 
-    def _remove(self) -> None:
-        chosen = self.editor.selected()
-        if chosen is None:
-            self.message.show(self.text("forms.errors.select_row"))
-            return
-        row = chosen[0]
-        self.edit(lambda: history(self.wb).do(self.wb.spec, lambda: edits.remove_row(self.wb.spec, self.table,
-                                                                                       row)),
-                  message=self.message, at_once=True)
-        self.editor.clear_selection()
+    def remove(self, row: Any) -> bool:
+        """Remove the row (refused while other answers use it: the reason shows under the grid)."""
+        return self.edit(lambda: history(self.wb).do(self.wb.spec, lambda: edits.remove_row(self.wb.spec, self.table,
+                                                                                              row)),
+                         message=self.message, at_once=True)
 
-    def _move(self, step: int) -> None:
+    def move(self, row: Any, step: int) -> bool:
+        """Move the row one place up (``step`` -1) or down (1); the selection follows it."""
         chosen = self.editor.selected()
-        if chosen is None:
-            self.message.show(self.text("forms.errors.select_row"))
-            return
-        row, column = chosen
         moved: list[int] = []
-        if self.edit(lambda: moved.append(history(self.wb).do(
-                self.wb.spec, lambda: edits.move_row(self.wb.spec, self.table, row, step))), self.table,
-                message=self.message, at_once=True):
+        done = self.edit(lambda: moved.append(history(self.wb).do(
+            self.wb.spec, lambda: edits.move_row(self.wb.spec, self.table, row, step))), self.table,
+            message=self.message, at_once=True)
+        if done and moved and chosen is not None and chosen[0] == row:
+            self.editor.refresh()
             ids = self.editor.row_ids
-            if moved and moved[0] in ids:
-                self.editor.select(ids.index(moved[0]), column)
+            if moved[0] in ids:
+                self.editor.select(ids.index(moved[0]), chosen[1])
+        return done

@@ -16,7 +16,7 @@ import pandas as pd
 from specbook import edits, lang, values
 from specbook.checks import describe_location
 from specbook.definitions import CHOICES, SCALARS, SECTION, TABLE, section_columns
-from specbook.forms.grid import GridEditor, RowChoice, RowTools, Source, TableSource
+from specbook.forms.grid import GridEditor, RowTools, Source, TableSource
 from specbook.forms.records import Picker, RecordFields
 from specbook.forms.widgets import (
     ERROR_STYLE,
@@ -161,7 +161,7 @@ class GoalForm(SectionForm):
         return [self.field(self.primary, "goal.primary"), self.field(self.other, "goal.other"),
                 self.field(self.problem, "goal.problem"),
                 heading(lang.label(self.language, "indicators", "name")),
-                self.indicators.widget, self.indicator_tools.widget]
+                self.indicators.widget]
 
 
 # --------------------------------------------------------------------------- systems, entities and fields
@@ -173,7 +173,7 @@ class SystemsForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.systems = self.table_grid("systems")
         self.tools = RowTools(self.wb, self.systems)
-        return [self.systems.widget, self.tools.widget]
+        return [self.systems.widget]
 
 
 class EntitiesForm(SectionForm):
@@ -186,16 +186,15 @@ class EntitiesForm(SectionForm):
         current = lambda: {"entity": self.picker.current} if self.picker.current else None  # noqa: E731
         self.fields = self.table_grid("fields", where=current)
         self.field_tools = RowTools(self.wb, self.fields, parent=current)
-        self.picker.listeners += [self.fields.refresh, self.field_tools.refresh, self.field_tools.row.refresh]
+        self.picker.listeners += [self.fields.refresh, self.field_tools.refresh]
         self.system_fields = self.table_grid("system_fields", where=current)
         self.system_field_tools = RowTools(self.wb, self.system_fields, parent=current)
-        self.picker.listeners += [self.system_fields.refresh, self.system_field_tools.refresh,
-                                  self.system_field_tools.row.refresh]
-        return [self.entities.widget, self.entity_tools.widget,
+        self.picker.listeners += [self.system_fields.refresh, self.system_field_tools.refresh]
+        return [self.entities.widget,
                 heading(self.text("forms.entities.fields")), self.picker.widget,
-                self.fields.widget, self.field_tools.widget,
+                self.fields.widget,
                 heading(self.text("forms.system_fields.title")), note(self.text("forms.system_fields.hint")),
-                self.system_fields.widget, self.system_field_tools.widget]
+                self.system_fields.widget]
 
 
 # --------------------------------------------------------------------------- ownership and statuses
@@ -278,24 +277,21 @@ class OwnershipForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.extra: list[tuple[str, str]] = []
         self.matrix = self.grid(OwnershipSource(self.wb.spec, self.extra), max_rows=14)
-        self.row = RowChoice(self.wb, self.matrix)
+        self.matrix.actions_of = lambda row: ("remove",) if row[1] else ()  # only a field's own row goes
+        self.matrix.offer_remove(self._remove_field_row, self.text("forms.ownership.remove_field_row"))
         self.entity = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "entity"),
                                  style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.field_choice = W.Dropdown(options=[], description=lang.label(self.language, "ownership", "field"),
                                        style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         self.add_button = W.Button(description=self.text("forms.ownership.add_field"), icon="plus",
                                    layout=W.Layout(width="auto"))
-        self.remove_button = W.Button(description=self.text("forms.ownership.remove_field"), icon="trash",
-                                      layout=W.Layout(width="auto"))
         self.entity.observe(lambda _c: self._fields_of_entity(), names="value")
         self.add_button.on_click(lambda _b: self._add_field_row())
-        self.remove_button.on_click(lambda _b: self._remove_field_row())
         self._entities()
         self.wb.on_change(lambda c: self._entities() if c.touches(("entities", "fields")) else None)
         return [note(self.text("forms.ownership.hint")), self.matrix.widget,
                 W.HBox([self.entity, self.field_choice, self.add_button],
-                       layout=W.Layout(flex_flow="row wrap")),
-                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
+                       layout=W.Layout(flex_flow="row wrap"))]
 
     def _entities(self) -> None:
         names = self.wb.spec.names("entities")
@@ -324,19 +320,17 @@ class OwnershipForm(SectionForm):
         if row not in self.extra:
             self.extra.append(row)  # shown until a role is chosen in it (only then is it an answer)
         self.matrix.message.clear()
-        self.row.refresh()
+        self.matrix.refresh()
 
-    def _remove_field_row(self) -> None:
-        chosen = self.matrix.selected()
-        if chosen is None or not chosen[0][1]:
+    def _remove_field_row(self, row: tuple[str, str]) -> bool:
+        entity, fld = row
+        if not fld:
             self.matrix.message.show(self.text("forms.errors.select_row"))
-            return
-        entity, fld = chosen[0]
+            return False
         if (entity, fld) in self.extra:
             self.extra.remove((entity, fld))
-        self.edit(lambda: edits.remove_field_roles(self.wb.spec, entity, fld), "ownership",
-                  message=self.matrix.message, at_once=True)
-        self.matrix.clear_selection()
+        return self.edit(lambda: edits.remove_field_roles(self.wb.spec, entity, fld), "ownership",
+                         message=self.matrix.message, at_once=True)
 
 
 class StatusSource(Source):
@@ -405,13 +399,9 @@ class StatusesForm(SectionForm):
         self.mapping = self.grid(StatusSource(self.wb.spec, lambda: self.picker.current), adder=self._add,
                                  add_label=self.text("forms.add_label.statuses"),
                                  add_button=self.text("forms.add_to.statuses", entity=self.picker.current or ""))
-        self.row = RowChoice(self.wb, self.mapping)
-        self.picker.listeners += [self.mapping.refresh, self.row.refresh, self._add_words]
-        self.remove_button = W.Button(description=self.text("forms.remove_row"), icon="trash",
-                                      layout=W.Layout(width="auto"))
-        self.remove_button.on_click(lambda _b: self._remove())
-        return [note(self.text("forms.statuses.hint")), self.picker.widget, self.mapping.widget,
-                W.HBox([self.row.widget, self.remove_button], layout=W.Layout(flex_flow="row wrap"))]
+        self.mapping.offer_remove(self._remove)
+        self.picker.listeners += [self.mapping.refresh, self._add_words]
+        return [note(self.text("forms.statuses.hint")), self.picker.widget, self.mapping.widget]
 
     def _add_words(self) -> None:
         self.mapping.grid.add_button = self.text("forms.add_to.statuses", entity=self.picker.current or "")
@@ -422,16 +412,14 @@ class StatusesForm(SectionForm):
             raise edits.EditError("choose_first")
         edits.add_status(self.wb.spec, entity, typed.get("status", ""))
 
-    def _remove(self) -> None:
-        chosen = self.mapping.selected()
+    def _remove(self, row: Any) -> bool:
         entity = self.picker.current
-        if chosen is None or not entity:
-            self.mapping.message.show(self.text("forms.errors.select_row"))
-            return
-        status = str(chosen[0])
-        self.edit(lambda: edits.remove_status(self.wb.spec, entity, status), "statuses", "open_points",
-                  message=self.mapping.message, at_once=True)
-        self.mapping.clear_selection()
+        if not entity:
+            self.mapping.message.show(self.text("forms.errors.choose_first"))
+            return False
+        status = str(row)
+        return self.edit(lambda: edits.remove_status(self.wb.spec, entity, status), "statuses", "open_points",
+                         message=self.mapping.message, at_once=True)
 
 
 # --------------------------------------------------------------------------- flows and their answers
@@ -473,10 +461,10 @@ class FlowsForm(SectionForm):
         chosen = lambda: {"flow": self.picker.current} if self.picker.current else None  # noqa: E731
         self.mapping = self.table_grid("mappings", where=chosen)
         self.mapping_tools = RowTools(self.wb, self.mapping, parent=chosen)
-        self.picker.listeners += [self.mapping.refresh, self.mapping_tools.refresh, self.mapping_tools.row.refresh]
+        self.picker.listeners += [self.mapping.refresh, self.mapping_tools.refresh]
         return [self.picker.widget, self.details.widget,
                 heading(self.text("forms.mappings.title")), note(self.text("forms.mappings.hint")),
-                self.mapping.widget, self.mapping_tools.widget,
+                self.mapping.widget,
                 heading(self.text("forms.figures.title")), self.figures,
                 heading(self.text("forms.flows.all")), self.overview.widget]
 
@@ -627,16 +615,14 @@ class AcceptanceForm(SectionForm):
         self.steps = self.table_grid("steps", where=current, index=self._step_number,
                                      index_label=self.text("forms.step_column"))
         self.step_tools = RowTools(self.wb, self.steps, parent=current, move=True)
-        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh,
-                                  self.step_tools.row.refresh]
+        self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh]
         self.reconciliations = self.table_grid("reconciliations", max_rows=6)
         self.reconciliation_tools = RowTools(self.wb, self.reconciliations)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
         return [self.picker.widget, self.description.widget,
-                heading(self.text("forms.acceptance.steps")), self.steps.widget, self.step_tools.widget,
-                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget,
-                self.reconciliation_tools.widget]
+                heading(self.text("forms.acceptance.steps")), self.steps.widget,
+                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget]
 
     def _step_number(self, row: int) -> str:
         peers = edits.positions(self.wb.spec, "steps", {"scenario": str(self.wb.spec["steps"]["scenario"].iat[row])})
@@ -658,9 +644,8 @@ class OpenPointsForm(SectionForm):
             spec, "open_points", ("who", "note"),
             index=lambda row: describe_location(self.language, str(spec["open_points"]["location"].iat[row])),
             index_label=lang.label(self.language, "open_points", "location")))
-        self.tools = RowTools(self.wb, self.points, add=False)
-        self.tools.remove_button.description = self.text("forms.open_points.remove")
-        return [note(self.text("forms.open_points.hint")), self.points.widget, self.tools.widget]
+        self.tools = RowTools(self.wb, self.points, add=False, remove_words=self.text("forms.open_points.remove_row"))
+        return [note(self.text("forms.open_points.hint")), self.points.widget]
 
 
 class SignoffForm(SectionForm):
@@ -669,7 +654,7 @@ class SignoffForm(SectionForm):
     def build(self) -> list[W.Widget]:
         self.signatures = self.table_grid("signoff", max_rows=6)
         self.tools = RowTools(self.wb, self.signatures)
-        return [self.signatures.widget, self.tools.widget]
+        return [self.signatures.widget]
 
 
 FORMS: dict[str, type[SectionForm]] = {

@@ -12,6 +12,11 @@ Messages from the browser (``seq`` grows within one ``view``, a random name per 
     {"op": "paste", "anchor": {"row": ID, "column": NAME} | null, "block": [[TEXT, ...], ...], ...}
     {"op": "add", "values": {NAME: TEXT}, ...}
     {"op": "undo", ...}   {"op": "redo", ...}
+    {"op": "remove", "row": ID, ...}   {"op": "move", "row": ID, "step": -1 | 1, ...}
+
+The last two come from the buttons in a row's own actions cell (``row_actions``: any of ``remove``, ``up``,
+``down``), each named with the row's words. The cell last clicked or edited is kept in :attr:`Sheet.selection`
+(``{"row": ID, "column": NAME}``), so that the kernel knows which row the person is at.
 
 Answer to each: ``{"op": "result", "for": OP, "seq": N, "refused": [{"row", "column", "message"}],
 "message": TEXT, "refused_value": TEXT | null}``.
@@ -35,9 +40,10 @@ __all__ = ["Change", "Column", "Edit", "Refusal", "Result", "Row", "Sheet", "gri
 
 STATIC = Path(__file__).resolve().parent / "static"
 KINDS = ("text", "prose", "number", "choice")
-OPS = ("set", "paste", "add", "undo", "redo")
+OPS = ("set", "paste", "add", "undo", "redo", "remove", "move")
+ACTIONS = ("remove", "up", "down")
 
-Op = Literal["set", "paste", "add", "undo", "redo"]
+Op = Literal["set", "paste", "add", "undo", "redo", "remove", "move"]
 log = logging.getLogger(__name__)
 
 
@@ -73,13 +79,24 @@ class Column:
 
 @dataclass(frozen=True)
 class Row:
-    """A row as the grid shows it: a stable id and one string per column, in column order."""
+    """A row as the grid shows it: a stable id and one string per column, in column order.
+
+    ``name`` is the row's words in the names of its action buttons (the key column's cell when empty);
+    ``actions`` the row's own subset of the sheet's ``row_actions`` (``None``: all of them).
+    """
 
     id: str
     cells: tuple[str, ...]
+    name: str = ""
+    actions: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "cells": list(self.cells)}
+        out: dict[str, Any] = {"id": self.id, "cells": list(self.cells)}
+        if self.name:
+            out["name"] = self.name
+        if self.actions is not None:
+            out["actions"] = list(self.actions)
+        return out
 
 
 @dataclass(frozen=True)
@@ -97,13 +114,15 @@ class Edit:
 
     ``changes`` set cells of existing rows; ``added`` are new rows (column name → text, only the columns
     given), in order. ``set`` has one change; ``add`` one new row; ``paste`` any of both; ``undo`` and
-    ``redo`` neither.
+    ``redo`` neither. ``remove`` and ``move`` name their ``row`` (``move`` by ``step`` places, -1 or 1).
     """
 
     op: Op
     seq: int
     changes: tuple[Change, ...] = ()
     added: tuple[Mapping[str, str], ...] = ()
+    row: str | None = None
+    step: int = 0
 
     @property
     def size(self) -> int:
@@ -159,6 +178,10 @@ class Sheet(anywidget.AnyWidget):
     ``add_button`` its button's words (unique on the page, e.g. «Добавить систему»); without
     ``add_button`` there is no name box. ``add_column`` is the column the typed name fills (the first by
     default) and the key a pasted block with a header row matches rows by.
+
+    ``row_actions`` puts a button per action (``remove``, ``up``, ``down``) in each row's last cell; their
+    names come from the language tables (``grid.row_remove``…, with the row's ``{name}``) unless
+    ``action_texts`` gives this grid's own. :attr:`selection` is the cell the person is at.
     """
 
     _esm = STATIC / "grid.js"
@@ -173,11 +196,14 @@ class Sheet(anywidget.AnyWidget):
     add_column = T.Unicode("").tag(sync=True)
     read_only = T.Bool(False).tag(sync=True)
     max_height = T.Unicode("70vh").tag(sync=True)
+    row_actions = T.List(T.Unicode()).tag(sync=True)
+    action_texts = T.Dict().tag(sync=True)
+    selection = T.Dict().tag(sync=True)
 
     def __init__(self, columns: Sequence[Column], rows: Iterable[Row | tuple[str, Sequence[str]]] = (), *,
                  label: str, language: str = lang.DEFAULT_LANGUAGE, on_edit: OnEdit | None = None,
                  add_label: str = "", add_button: str = "", add_column: str | None = None,
-                 read_only: bool = False, **kwargs: Any) -> None:
+                 read_only: bool = False, row_actions: Sequence[str] = (), **kwargs: Any) -> None:
         if not columns:
             raise ValueError("a sheet needs at least one column")
         names = [c.name for c in columns]
@@ -186,9 +212,12 @@ class Sheet(anywidget.AnyWidget):
         key = add_column or names[0]
         if key not in names:
             raise ValueError(f"add_column {key!r} is not one of the columns {names}")
+        unknown = set(row_actions) - set(ACTIONS)
+        if unknown:
+            raise ValueError(f"no row action named {sorted(unknown)}; actions are {', '.join(ACTIONS)}")
         super().__init__(columns=[c.to_json() for c in columns], rows=_rows_json(rows),
                          texts=grid_texts(language), label=label, add_label=add_label, add_button=add_button,
-                         add_column=key, read_only=read_only, **kwargs)
+                         add_column=key, read_only=read_only, row_actions=list(row_actions), **kwargs)
         self._columns = tuple(columns)
         self.language = language
         self.on_edit = on_edit
@@ -200,7 +229,8 @@ class Sheet(anywidget.AnyWidget):
     @property
     def data(self) -> list[Row]:
         """The rows as the grid has them now."""
-        return [Row(str(r["id"]), tuple(str(c) for c in r["cells"])) for r in self.rows]
+        return [Row(str(r["id"]), tuple(str(c) for c in r["cells"]), str(r.get("name", "")),
+                    None if r.get("actions") is None else tuple(r["actions"])) for r in self.rows]
 
     def set_rows(self, rows: Iterable[Row | tuple[str, Sequence[str]]]) -> None:
         """Show ``rows`` (the model's rows after a change made elsewhere)."""
@@ -244,7 +274,7 @@ class Sheet(anywidget.AnyWidget):
         edit, early, note = self._edit(op, seq, content)
         refused: list[Refusal] = list(early)
         result: Result | None = None
-        if edit.size or op in ("undo", "redo"):
+        if edit.size or op in ("undo", "redo") or edit.row is not None:
             try:
                 result = self.on_edit(edit) if self.on_edit is not None else None
             except Exception as exc:  # the model failed: nothing of this edit is shown as kept
@@ -286,6 +316,10 @@ class Sheet(anywidget.AnyWidget):
             return Edit(op, seq, added=(kept,) if kept else ()), [], ""
         if op == "paste":
             return self._paste(seq, content.get("anchor"), content.get("block"))
+        if op in ("remove", "move"):
+            row, step = str(content.get("row")), content.get("step", 0) if op == "move" else 0
+            if row in ids and (op == "remove" or step in (-1, 1)):
+                return Edit(op, seq, row=row, step=int(step)), [], ""
         return Edit(op, seq), [], ""
 
     def _typed(self, column: str, value: str) -> str:
