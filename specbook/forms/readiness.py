@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from specbook import lang
 from specbook.definitions import SECTIONS
-from specbook.forms.widgets import ERROR_STYLE, MUTED_STYLE, Banner, Form, esc
+from specbook.forms.widgets import ERROR_STYLE, MUTED_STYLE, Banner, Form, esc, name_labels
 from specbook.session import Session
 
 _SEVERITY_STYLE = {"error": ERROR_STYLE + ";font-weight:bold", "warning": "color:#8a5300;font-weight:bold",
@@ -27,6 +27,7 @@ class ReadinessPanel(Form):
         self.accordion = W.Accordion(children=self.details)
         self.widget = W.VBox([self.banner.widget, self.summary, self.accordion], layout=W.Layout(width="100%"))
         self.widget.add_class("specbook-readiness")
+        name_labels(self.widget)
         self.refresh()
         wb.on_change(lambda _c: self.refresh())
 

@@ -31,6 +31,7 @@ from specbook.forms.widgets import (
     esc,
     heading,
     labelled,
+    name_labels,
     note,
     prose_style,
     section_heading,
@@ -62,6 +63,7 @@ class SectionForm(Form):
                 listeners.append(self.mark.follow)
             parts.append(self.mark.widget)
         self.widget = W.VBox(parts, layout=W.Layout(width="100%", padding="0 0 1em 0"))
+        name_labels(self.widget)
         self.widget.add_class("specbook-section")
         self.widget.add_class(f"specbook-section-{self.key}")
 

@@ -98,6 +98,15 @@ class Message:
             self.widget.value = ""
 
 
+def name_labels(widget: W.Widget) -> None:
+    """Give every described input under ``widget`` a tooltip: ipywidgets writes a missing one into its
+    label's title as the word «null», which the page then shows on hover and reads out."""
+    if isinstance(widget, DescriptionWidget) and widget.tooltip is None:
+        widget.tooltip = widget.description or ""
+    for child in getattr(widget, "children", ()) or ():
+        name_labels(child)
+
+
 def _labelled_input(widget: W.Widget) -> DescriptionWidget | None:
     if isinstance(widget, DescriptionWidget) and not isinstance(widget, W.Button):
         return widget
