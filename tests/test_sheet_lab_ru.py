@@ -121,6 +121,29 @@ def _rows_inside(page: Any, grid: Any) -> list[str]:
 # --------------------------------------------------------------------------- a short grid grows with its rows
 
 
+def test_a_grid_that_started_empty_grows_with_its_rows(lab: tuple[Any, Path]) -> None:
+    """The open points start empty; each answer marked "to be confirmed" adds a row, and every row shows."""
+    page, folder = lab
+    points = _grid(page, "open_points")
+    section = page.locator(".specbook-section-systems")
+    systems = _grid(page, "systems")
+    names = ["Интернет-магазин", "CRM", "Платёжный сервис", "Служба доставки", "Бухгалтерия"]
+    for n, name in enumerate(names, start=1):
+        systems.get_by_role("row").filter(has_text=name).get_by_role("gridcell").nth(2).click()  # its owner
+        page.keyboard.press("Escape")
+        section.get_by_label(ru("forms.mark.who"), exact=True).fill("Коммерческий директор")
+        section.get_by_role("button", name=re.compile(re.escape(ru("forms.mark.mark")) + "$")).click()
+        points.get_by_role("row").filter(has_text=name).wait_for()
+        assert points.get_by_role("row").count() == n + 1  # and the header row
+    points.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # let the page lay the new rows out (a bound for the check, not what it checks)
+    assert _rows_inside(page, points) == []
+    _wait(_spec_holds(folder, lambda spec: len(spec["open_points"]) == len(names)), SAVE_TIMEOUT,
+          "the marks in spec.yaml")
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "lab-ru-open-points.png"))
+
+
 def test_a_short_grid_grows_with_the_rows_added_and_shrinks_with_those_removed(lab: tuple[Any, Path]) -> None:
     page, folder = lab
     grid = _grid(page, "signoff")
@@ -133,15 +156,14 @@ def test_a_short_grid_grows_with_the_rows_added_and_shrinks_with_those_removed(l
         page.get_by_role("button", name=ru("forms.add_to.signoff"), exact=True).click()
         grid.get_by_role("row").filter(has_text=name).wait_for()
     assert grid.get_by_role("row").count() == before + 3
-    page.wait_for_timeout(300)  # let the page lay the new rows out (a bound for the check, not what it checks)
+    page.wait_for_timeout(300)
     assert _rows_inside(page, grid) == []
-    # remove one by its own button, then take the removal back: the rows still all show
+    # remove one by its own button: the rest still all show
     grid.get_by_role("button", name=ru("grid.row_remove", name="Подрядчик — аналитик")).click()
     grid.get_by_role("row").filter(has_text="Подрядчик — аналитик").wait_for(state="detached")
     assert _rows_inside(page, grid) == []
     _wait(_spec_holds(folder, lambda spec: "Подрядчик — аналитик" not in spec.names("signoff")), SAVE_TIMEOUT,
           "the removal in spec.yaml")
-    ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "lab-ru-signoff.png"))
 
 

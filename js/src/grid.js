@@ -192,8 +192,9 @@ function render({ model, el }) {
       resizable: false,
       editable: false,
       responsive: 0,
-      width: 30 * list.length + 14,
-      minWidth: 30 * list.length + 14,
+      // wide enough for its header's word as well as its buttons
+      width: Math.max(30 * list.length + 14, 84),
+      minWidth: Math.max(30 * list.length + 14, 84),
       widthGrow: 0,
       widthShrink: 0,
       hozAlign: "center",
