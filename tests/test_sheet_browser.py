@@ -44,7 +44,7 @@ class Recorder:
         result = self._apply(edit, rows)
         after = result.rows if result.rows is not None else None
         line = {"grid": self.grid, "op": edit.op, "seq": edit.seq,
-                "changes": [[c.row, c.column, c.value] for c in edit.changes],
+                "changes": [[c.row, c.column, c.value] for c in edit.changes], "row": edit.row,
                 "added": [dict(a) for a in edit.added],
                 "rows": None if after is None else [list(r.cells) for r in after]}
         with self.path.open("a", encoding="utf-8") as out:
@@ -60,6 +60,17 @@ class Recorder:
             return Result(rows=source.pop())
         self.past.append(rows)
         self.future.clear()
+        if edit.op in ("remove", "move"):
+            at = [r.id for r in rows].index(edit.row)
+            if edit.op == "remove" and rows[at].cells[0] == "Tilda":
+                self.past.pop()
+                return Result(rows=rows, message="«Tilda» нельзя удалить: на неё ссылается поток «Заказы»")
+            moved = list(rows)
+            if edit.op == "remove":
+                moved.pop(at)
+            elif 0 <= at + edit.step < len(moved):
+                moved[at], moved[at + edit.step] = moved[at + edit.step], moved[at]
+            return Result(rows=moved)
         refused = [Refusal(c.column, "нет такого типа", row=c.row) for c in edit.changes
                    if c.column == "kind" and c.value and c.value not in dict(KINDS)]
         return Result(refused=tuple(refused))
@@ -71,10 +82,11 @@ def grids(log):
                Column("notes", "Заметки", "prose", width=3)],
               [("r1", ("Tilda", "shop", "")), ("r2", ("Bitrix24", "crm", ""))],
               label="Системы", language="ru", on_edit=systems, add_label="Новая система",
-              add_button="Добавить систему")
+              add_button="Добавить систему", row_actions=("remove",))
     b = Sheet([Column("name", "Поток", width=2), Column("notes", "Заметки", "prose", width=3)],
               [("f1", ("Заказы", "")), ("f2", ("Оплаты", ""))],
-              label="Потоки", language="ru", on_edit=flows, add_label="Новый поток", add_button="Добавить поток")
+              label="Потоки", language="ru", on_edit=flows, add_label="Новый поток", add_button="Добавить поток",
+              row_actions=("remove", "up", "down"))
     systems.sheet, flows.sheet = a, b
     return a, b
 '''
@@ -206,3 +218,33 @@ def test_a_block_pasted_from_a_spreadsheet_is_one_edit_and_undo_takes_it_back(
     flows.get_by_role("row").filter(has_text="Остатки").wait_for(state="detached")
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "sheet-1280.png"), full_page=True)
+
+
+def test_a_row_s_own_buttons_move_and_remove_it_and_a_refusal_is_said(page_and_log: tuple[Any, Path]) -> None:
+    page, log = page_and_log
+    from playwright.sync_api import expect
+
+    flows = page.get_by_role("grid", name="Потоки")
+    before = len(_edits(log))
+    flows.get_by_role("button", name="Опустить строку «Заказы» ниже").click()
+    edits = _until(log, before + 1)[before:]
+    assert edits[0]["op"] == "move" and edits[0]["row"] == "f1"
+    assert [row[0] for row in edits[0]["rows"]][:2] == ["Оплаты", "Заказы"]
+    first = [flows.get_by_role("row").nth(n).get_by_role("gridcell").first for n in (1, 2)]
+    expect(first[0]).to_have_text("Оплаты")  # the grid shows the rows in the model's new order
+    expect(first[1]).to_have_text("Заказы")
+    flows.get_by_role("button", name="Удалить строку «Оплаты»").click()
+    flows.get_by_role("row").filter(has_text="Оплаты").wait_for(state="detached")
+    systems = page.get_by_role("grid", name="Системы")
+    systems.get_by_role("button", name="Удалить строку «Tilda»").click()
+    page.get_by_role("status").filter(has_text="«Tilda» нельзя удалить").wait_for()
+    systems.get_by_role("row").filter(has_text="Tilda").first.wait_for()
+
+
+def test_a_column_s_menu_handle_is_a_named_button_the_keyboard_opens(page_and_log: tuple[Any, Path]) -> None:
+    page, _log = page_and_log
+    handle = page.get_by_role("grid", name="Системы").get_by_role("button", name="Сортировка по столбцу «Тип»")
+    handle.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Сортировать от А до Я", exact=True).wait_for()
+    page.keyboard.press("Escape")
