@@ -359,3 +359,63 @@ def test_the_data_part_names_files_relative_to_the_workbook_or_by_name_outside_i
     with pytest.raises(VerifyInputError) as err:
         verify(spec, samples)
     assert err.value.problems[0].startswith("data/crm_deals.xlsx") and str(workbook) not in err.value.problems[0]
+
+
+# --------------------------------------------------------------------------- the workbook: attach and check
+
+
+def _emptied(workbook: Path) -> Any:
+    from specbook.workbook import Workbook
+
+    spec = load(workbook)
+    spec["samples"] = spec["samples"].iloc[0:0]
+    save(spec, workbook / "spec.yaml")
+    return Workbook(workbook)
+
+
+def test_attach_an_export_in_the_workbook_and_check_it_against_data(workbook: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from workbook_support import add_named, type_cell, words
+
+    from specbook.forms import readiness_panel, section_form
+
+    wb = _emptied(workbook)
+    form = section_form(wb, "acceptance")
+    panel = readiness_panel(wb)
+    assert "На данных ещё не проверялось." in panel.data.value
+    assert form.verify_button.description == "Проверить на данных"
+    assert form.samples.grid.add_button == "Приложить выгрузку"
+    assert "Выгрузки для проверки на данных" in "\n".join(words(form.widget))
+    add_named(form.samples, "Интернет-магазин")
+    type_cell(form.samples, "Сущность", 0, "Заказ")
+    type_cell(form.samples, "Файл", 0, "data/shop_orders.csv")
+    wb.flush(force=True)
+    assert [dict(r) for r in load(workbook)["samples"].to_dict("records")] == [
+        {"system": "Интернет-магазин", "entity": "Заказ", "path": "data/shop_orders.csv"}]
+    form.verify_button.click()
+    shown = form.verify_result.value
+    assert "Проверено на данных" in shown and "data/shop_orders.csv" in shown and str(workbook) not in shown
+    assert GEN.DUPLICATE_ORDER in shown and "Ошибка" in shown
+    assert "Проверено на данных" in panel.data.value and "файлов 1" in panel.data.value
+    assert "строк 300" in panel.data.value and "замечаний 1" in panel.data.value
+    assert section_form(wb, "acceptance").verify_result.value == shown  # a new view shows the last run
+
+
+def test_an_export_that_cannot_be_read_is_named_in_the_section_and_changes_nothing(workbook: Path) -> None:
+    wb = _emptied(workbook)
+    from specbook.forms import readiness_panel, section_form
+
+    spec = wb.spec
+    spec["samples"] = pd.DataFrame([{"system": "CRM", "entity": "Заказ", "path": "data/missing.xlsx"}])
+    form = section_form(wb, "acceptance")
+    panel = readiness_panel(wb)
+    before = (workbook / "spec.yaml").read_bytes()
+    result = form.check_data()
+    assert result.report is None and len(result.problems) == 1
+    assert "Выгрузки не удалось прочитать" in form.verify_result.value
+    assert "data/missing.xlsx" in form.verify_result.value and str(workbook) not in form.verify_result.value
+    assert "не удалось прочитать выгрузок: 1" in panel.data.value
+    assert not form.verify_button.disabled
+    assert (workbook / "spec.yaml").read_bytes() == before
