@@ -243,6 +243,7 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
     for r in recs:
         result.sums[r["name"]] = {}
     kept: list[dict[str, Any]] = []
+    distinct_columns: set[str] = set()
     usecols = list(dict.fromkeys(p.column for p in fields.values()))
     for first, chunk in table.chunks(usecols, rows_per_chunk):
         n = len(chunk)
@@ -254,8 +255,15 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
         values: dict[str, np.ndarray] = {}  # parsed value per row, for the reconciliations
         for p in fields.values():
             column = chunk[p.column]
-            # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot.
-            codes, distinct = pd.factorize(column, use_na_sentinel=False)
+            # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot. A
+            # column whose first chunk was mostly distinct values (numbers of orders, payments' ids) is judged
+            # cell by cell: finding its few repeats would cost more than it saves.
+            if p.name in distinct_columns:
+                codes, distinct = np.arange(n), column.to_numpy(dtype=object)
+            else:
+                codes, distinct = pd.factorize(column, use_na_sentinel=False)
+                if result.rows == n and len(distinct) > n // 2 and n >= 1000:
+                    distinct_columns.add(p.name)
             unique = _stripped(np.asarray(distinct, dtype=object))
             blank_u = (unique == "").to_numpy()
             blank = blank_u[codes]

@@ -29,6 +29,7 @@ _PHONE_NOISE = r"[\s()\-.\u00a0]"
 _MONEY_NOISE = r"[\s\u00a0\u202f₽]|руб\.?|RUB"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _DAY_FIRST = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+_DAY_FIRST_SIZE = {"%d.%m.%Y %H:%M:%S": 19, "%d.%m.%Y %H:%M": 16, "%d.%m.%Y": 10}
 _ZONED = r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})"  # a date-time that ends in its UTC offset
 # The local time zone: a date-time written without an offset is Moscow time (UTC+3), as the spec's
 # conversions between date formats say ("read as Moscow time (UTC+3)").
@@ -197,7 +198,9 @@ def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
     if fmt in (None, "iso8601"):
         out = _iso(stripped)
     if fmt in (None, "ddmmyyyy", "ddmmyyyy_first"):
-        for pattern in _DAY_FIRST:
+        # the pattern the first value is written in first: a column is mostly written one way
+        size = len(str(filled.iloc[0])) if len(filled) else 0
+        for pattern in sorted(_DAY_FIRST, key=lambda f: _DAY_FIRST_SIZE[f] != size):
             todo = out.isna() & (stripped != "")
             if not todo.any():
                 break
