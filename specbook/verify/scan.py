@@ -258,6 +258,7 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
             # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot. A
             # column whose first chunk was mostly distinct values (numbers of orders, payments' ids) is judged
             # cell by cell: finding its few repeats would cost more than it saves.
+            distinct: Any
             if p.name in distinct_columns:
                 codes, distinct = np.arange(n), column.to_numpy(dtype=object)
             else:
