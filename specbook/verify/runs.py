@@ -46,7 +46,7 @@ _LISTENERS: weakref.WeakKeyDictionary[Any, list[Callable[[Run], None]]] = weakre
 
 
 def last(wb: Session) -> Run | None:
-    """The workbook's last check against data in this session, if any."""
+    """The workbook's last check against data since it was opened, if any."""
     return _LAST.get(wb)
 
 
