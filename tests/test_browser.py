@@ -310,3 +310,38 @@ def test_customer_mode_saves_what_is_typed(browser: Any, tmp_path: Path) -> None
             raise
         finally:
             page.close()
+
+
+def test_customer_mode_checks_the_attached_exports_against_data(browser: Any, tmp_path: Path) -> None:
+    """The example's acceptance section: «Проверить на данных» reads the exports its samples table lists and
+    shows the planted defects; the readiness panel says when and how much it read."""
+    import shutil
+
+    folder = tmp_path / "shop"
+    shutil.copytree(ROOT / "examples" / "shop-crm", folder)
+    port = _free_port()
+    log = tmp_path / "app.log"
+    argv = [sys.executable, "-m", "specbook", "app", str(folder), "--port", str(port)]
+    with _server(argv, tmp_path, _clean_env(), log) as app:
+        printed = re.compile(rf"^http://127\.0\.0\.1:{port}/\?token=[\w-]+$", re.MULTILINE)
+        _wait(lambda: log.exists() and bool(printed.search(log.read_text(errors="replace"))), START_TIMEOUT,
+              "the address printed by specbook app (once the page answers)", app, log)
+        found = printed.search(log.read_text(errors="replace"))
+        assert found is not None
+        page = browser.new_page(viewport={"width": 1300, "height": 1300})
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+        try:
+            page.goto(found.group(0), timeout=UI_TIMEOUT_MS)
+            button = page.get_by_role("button", name=re.compile(r"Проверить на данных$"))
+            button.wait_for(timeout=UI_TIMEOUT_MS)
+            assert page.get_by_text("На данных ещё не проверялось.").count() >= 1
+            button.click()
+            page.get_by_text("ИМ-040101").first.wait_for(timeout=UI_TIMEOUT_MS)  # the repeated order number
+            assert page.get_by_text("data/shop_orders.csv").count() >= 1
+            assert page.get_by_text(re.compile(r"Проверено на данных .*файлов 5")).count() >= 1
+            _screenshot(page, "verify")
+        except Exception:
+            _failure_screenshot(page, "verify-failed.png")
+            raise
+        finally:
+            page.close()

@@ -303,3 +303,119 @@ def test_unreadable_samples_are_named_in_the_handout_instead_of_stopping_it(work
     (workbook / "data" / "payments.jsonl").write_bytes(b"\x00\x01\x02 not an export")
     page = next(p for p in export(workbook, "html", workbook / "out") if p.suffix == ".html").read_text("utf-8")
     assert 'class="sb-verify"' in page and "payments.jsonl" in page
+
+
+# --------------------------------------------------------------------------- time zones
+
+DATES: list[dict[str, Any]] = yaml.safe_load((EXPORTS / "dates.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", DATES, ids=[f"{c['format']}:{c['value']}" for c in DATES])
+def test_a_date_time_is_the_instant_its_offset_or_the_local_zone_says(case: dict[str, Any]) -> None:
+    from specbook.verify.values import days
+
+    result = parse("date", case["format"], pd.Series([case["value"]], dtype="str"))
+    if case["utc"] is None:
+        assert not result.valid.iloc[0]
+        return
+    assert result.valid.iloc[0]
+    assert result.value.iloc[0] == pd.Timestamp(case["utc"])
+    if "day" in case:
+        assert days(result.value).iloc[0] == pd.Timestamp(case["day"])
+
+
+def test_the_same_instant_in_two_zones_does_not_differ_but_another_hour_does(workbook: Path) -> None:
+    """The provider writes its payment times in UTC; accounting, Moscow time: the same payments."""
+    path = workbook / "data" / "payments.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in lines:
+        at = pd.Timestamp(record["captured_at"]).tz_convert("UTC")
+        record["captured_at"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines[3]["captured_at"] = (pd.Timestamp(lines[3]["captured_at"]) + pd.Timedelta(hours=3)) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")  # the wall clock of Moscow written as if it were UTC
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    report = verify_path(workbook)
+    differs = [f for f in report.findings if f.code == "data.value-differs"]
+    assert len(differs) == 1 and differs[0].count == 1 and "«Дата оплаты»" in differs[0].message
+    assert _codes(report).count("data.reconciliation-differs") == 1  # the planted day only, not shifted days
+
+
+# --------------------------------------------------------------------------- paths as the reader sees them
+
+
+def test_the_data_part_names_files_relative_to_the_workbook_or_by_name_outside_it(
+        workbook: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from specbook.verify import samples_of
+
+    outside = tmp_path_factory.mktemp("elsewhere") / "shipments.csv"
+    shutil.copy(workbook / "data" / "delivery_shipments.csv", outside)
+    spec = load(workbook)
+    spec["samples"].loc[spec["samples"]["system"] == "Служба доставки", "path"] = str(outside)
+    samples = samples_of(spec, workbook)
+    page = verify_html(verify(spec, samples))
+    assert "data/shop_orders.csv" in page and "shipments.csv" in page
+    assert str(workbook) not in page and str(outside.parent) not in page
+    (workbook / "data" / "crm_deals.xlsx").write_bytes(b"\x00 not a workbook")
+    with pytest.raises(VerifyInputError) as err:
+        verify(spec, samples)
+    assert err.value.problems[0].startswith("data/crm_deals.xlsx") and str(workbook) not in err.value.problems[0]
+
+
+# --------------------------------------------------------------------------- the workbook: attach and check
+
+
+def _emptied(workbook: Path) -> Any:
+    from specbook.workbook import Workbook
+
+    spec = load(workbook)
+    spec["samples"] = spec["samples"].iloc[0:0]
+    save(spec, workbook / "spec.yaml")
+    return Workbook(workbook)
+
+
+def test_attach_an_export_in_the_workbook_and_check_it_against_data(workbook: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from workbook_support import add_named, type_cell, words
+
+    from specbook.forms import readiness_panel, section_form
+
+    wb = _emptied(workbook)
+    form = section_form(wb, "acceptance")
+    panel = readiness_panel(wb)
+    assert "На данных ещё не проверялось." in panel.data.value
+    assert form.verify_button.description == "Проверить на данных"
+    assert form.samples.grid.add_button == "Приложить выгрузку"
+    assert "Выгрузки для проверки на данных" in "\n".join(words(form.widget))
+    add_named(form.samples, "Интернет-магазин")
+    type_cell(form.samples, "Сущность", 0, "Заказ")
+    type_cell(form.samples, "Файл", 0, "data/shop_orders.csv")
+    wb.flush(force=True)
+    assert [dict(r) for r in load(workbook)["samples"].to_dict("records")] == [
+        {"system": "Интернет-магазин", "entity": "Заказ", "path": "data/shop_orders.csv"}]
+    form.verify_button.click()
+    shown = form.verify_result.value
+    assert "Проверено на данных" in shown and "data/shop_orders.csv" in shown and str(workbook) not in shown
+    assert GEN.DUPLICATE_ORDER in shown and "Ошибка" in shown
+    assert "Проверено на данных" in panel.data.value and "файлов 1" in panel.data.value
+    assert "строк 300" in panel.data.value and "замечаний 1" in panel.data.value
+    assert section_form(wb, "acceptance").verify_result.value == shown  # a new view shows the last run
+
+
+def test_an_export_that_cannot_be_read_is_named_in_the_section_and_changes_nothing(workbook: Path) -> None:
+    wb = _emptied(workbook)
+    from specbook.forms import readiness_panel, section_form
+
+    spec = wb.spec
+    spec["samples"] = pd.DataFrame([{"system": "CRM", "entity": "Заказ", "path": "data/missing.xlsx"}])
+    form = section_form(wb, "acceptance")
+    panel = readiness_panel(wb)
+    before = (workbook / "spec.yaml").read_bytes()
+    result = form.check_data()
+    assert result.report is None and len(result.problems) == 1
+    assert "Выгрузки не удалось прочитать" in form.verify_result.value
+    assert "data/missing.xlsx" in form.verify_result.value and str(workbook) not in form.verify_result.value
+    assert "не удалось прочитать выгрузок: 1" in panel.data.value
+    assert not form.verify_button.disabled
+    assert (workbook / "spec.yaml").read_bytes() == before

@@ -1,7 +1,8 @@
 """The readiness panel: how many of the eight questions are closed, and what is still open, by question.
 
 It shows :func:`specbook.check`'s report — the same findings as ``specbook check`` — and refreshes whenever
-the answers change.
+the answers change; below the counts, the last check against data (when, how many files and rows, how many
+findings), refreshed whenever the acceptance section runs one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from specbook import lang
 from specbook.definitions import SECTIONS
 from specbook.forms.widgets import ERROR_STYLE, MUTED_STYLE, Banner, Form, esc, name_labels
 from specbook.session import Session
+from specbook.verify import runs
 
 _SEVERITY_STYLE = {"error": ERROR_STYLE + ";font-weight:bold", "warning": "color:#8a5300;font-weight:bold",
                    "info": MUTED_STYLE}
@@ -22,14 +24,34 @@ class ReadinessPanel(Form):
         super().__init__(wb)
         self.banner = Banner(wb)
         self.summary = W.HTML()
+        self.data = W.HTML()
+        self.data.add_class("specbook-readiness-data")
         self.sections = [s.key for s in sorted(SECTIONS, key=lambda s: (s.question is None, s.question or 0))]
         self.details = [W.HTML() for _ in self.sections]
         self.accordion = W.Accordion(children=self.details)
-        self.widget = W.VBox([self.banner.widget, self.summary, self.accordion], layout=W.Layout(width="100%"))
+        self.widget = W.VBox([self.banner.widget, self.summary, self.data, self.accordion],
+                             layout=W.Layout(width="100%"))
         self.widget.add_class("specbook-readiness")
         name_labels(self.widget)
         self.refresh()
+        self.show_data(runs.last(wb))
         wb.on_change(lambda _c: self.refresh())
+        runs.on_run(wb, self.show_data)
+
+    def show_data(self, result: runs.Run | None) -> None:
+        """The last check against data, in one line."""
+        if result is None:
+            self.data.value = f'<div style="{MUTED_STYLE}">{esc(self.text("forms.readiness.data_none"))}</div>'
+            return
+        when = result.checked_at.replace("T", " ")[:16] + " UTC"
+        if result.report is None:
+            line = self.text("forms.readiness.data_failed", when=when, count=len(result.problems))
+            self.data.value = f'<div style="{ERROR_STYLE}">{esc(line)}</div>'
+            return
+        line = self.text("forms.readiness.data", when=when, files=result.files, rows=result.rows,
+                         findings=result.findings, errors=result.errors)
+        style = _SEVERITY_STYLE["error"] if result.errors else MUTED_STYLE
+        self.data.value = f'<div style="{style}">{esc(line)}</div>'
 
     @property
     def headline(self) -> str:

@@ -39,6 +39,8 @@ from specbook.forms.widgets import (
 )
 from specbook.model import NO_EQUIVALENT, flow_figures, location, status_columns
 from specbook.session import Session
+from specbook.verify import runs
+from specbook.verify.report import verify_html
 
 
 class SectionForm(Form):
@@ -624,7 +626,42 @@ class AcceptanceForm(SectionForm):
         self.selection_sources.append(self.picker.listeners)
         return [self.picker.widget, self.description.widget,
                 heading(self.text("forms.acceptance.steps")), self.steps.widget,
-                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget]
+                heading(self.text("forms.acceptance.reconciliations")), self.reconciliations.widget, *self._data_part()]
+
+    def _data_part(self) -> list[W.Widget]:
+        """The exports attached to the spec (the samples table) and the button that checks them."""
+        self.samples = self.grid(TableSource(self.wb.spec, "samples", ("system", "entity", "path")), max_rows=6,
+                                 label=self.text("forms.acceptance.samples"))
+        self.sample_tools = RowTools(self.wb, self.samples)
+        self.verify_button = W.Button(description=self.text("forms.acceptance.verify"), icon="check",
+                                      tooltip=self.text("forms.acceptance.verify_help"), layout=W.Layout(width="auto"))
+        self.verify_button.on_click(lambda _b: self.check_data())
+        self.verify_result = W.HTML()
+        self.verify_result.add_class("specbook-verify-result")
+        previous = runs.last(self.wb)
+        if previous is not None:
+            self._show_run(previous)
+        return [heading(self.text("forms.acceptance.samples")), note(self.text("forms.acceptance.samples_hint")),
+                self.samples.widget, self.verify_button, self.verify_result]
+
+    def check_data(self) -> runs.Run:
+        """Read the attached exports and show what the data say, in the spec's language."""
+        self.verify_button.disabled = True
+        self.verify_result.value = f'<span style="{MUTED_STYLE}">{esc(self.text("forms.acceptance.verifying"))}</span>'
+        try:
+            result = runs.run(self.wb)
+        finally:
+            self.verify_button.disabled = False
+        self._show_run(result)
+        return result
+
+    def _show_run(self, result: runs.Run) -> None:
+        if result.report is not None:
+            self.verify_result.value = verify_html(result.report)
+            return
+        items = "".join(f"<li>{esc(p)}</li>" for p in result.problems)
+        self.verify_result.value = (f'<div style="{ERROR_STYLE}">{esc(self.text("forms.acceptance.verify_failed"))}'
+                                    f"<ul>{items}</ul></div>")
 
     def _step_number(self, row: int) -> str:
         peers = edits.positions(self.wb.spec, "steps", {"scenario": str(self.wb.spec["steps"]["scenario"].iat[row])})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +82,15 @@ def samples_of(spec: Spec, base: str | os.PathLike[str]) -> list[Sample]:
     frame = spec.tables.get("samples")
     if frame is None:
         return []
-    return [Sample(r["system"], r["entity"], str(Path(base) / r["path"]))
+    return [Sample(r["system"], r["entity"], str(Path(base) / r["path"]), str(base))
             for r in table_records(frame) if r.get("system") and r.get("entity") and r.get("path")]
 
 
 def _unknown(spec: Spec, sample: Sample) -> DataFileError | None:
     if sample.system not in spec.names("systems"):
-        return DataFileError(sample.path, "unknown_system", values={"name": sample.system})
+        return DataFileError(sample.shown, "unknown_system", values={"name": sample.system})
     if sample.entity not in spec.names("entities"):
-        return DataFileError(sample.path, "unknown_entity", values={"name": sample.entity})
+        return DataFileError(sample.shown, "unknown_entity", values={"name": sample.entity})
     return None
 
 
@@ -105,14 +105,14 @@ def verify(spec: Spec, samples: Iterable[Sample], *, rows_per_chunk: int | None 
     for sample in chosen:
         error = _unknown(spec, sample)
         if error is None and (sample.system, sample.entity) in scans:
-            error = DataFileError(sample.path, "twice", values={"system": sample.system, "entity": sample.entity})
+            error = DataFileError(sample.shown, "twice", values={"system": sample.system, "entity": sample.entity})
         if error is not None:
             problems.append(error.render(spec.language))
             continue
         try:
             scans[(sample.system, sample.entity)] = scan(spec, plan, sample, **kwargs)
         except DataFileError as exc:
-            problems.append(exc.render(spec.language))
+            problems.append(replace(exc, path=sample.shown).render(spec.language))
     if problems:
         raise VerifyInputError(problems)
     if not chosen:
@@ -121,7 +121,7 @@ def verify(spec: Spec, samples: Iterable[Sample], *, rows_per_chunk: int | None 
     order = {s.key: i for i, s in enumerate(SECTIONS)}
     found.sort(key=lambda f: order[f.section])
     files = tuple(
-        FileSummary(s.sample.system, s.sample.entity, s.table.path, s.table.format.kind,
+        FileSummary(s.sample.system, s.sample.entity, s.sample.shown, s.table.format.kind,
                     s.table.format.encoding.replace("-sig", ""), s.table.format.delimiter, s.rows)
         for s in scans.values()
     )

@@ -73,22 +73,30 @@ def _line_and_field(data: bytes, offset: int, delimiter: bytes) -> tuple[int, in
     return data.count(b"\n", 0, offset) + 1, data[line_start:offset].count(delimiter)
 
 
+def _high_bytes(path: Path, end: int) -> int:
+    """How many bytes of the file before ``end`` are not ASCII (counted only once a file fails as UTF-8)."""
+    high = 0
+    with path.open("rb") as fh:
+        while end > 0 and (block := fh.read(min(_BLOCK, end))):
+            high += len(block) - len(block.translate(None, bytes(range(0x80, 0x100))))
+            end -= len(block)
+    return high
+
+
 def _encoding(path: Path, head: bytes) -> tuple[str, int | None]:
     """``utf-8-sig`` when every byte is UTF-8, ``cp1251`` when the file is a single-byte Cyrillic one;
     otherwise ``("", offset)`` of the first byte that fits neither (a UTF-8 file broken midway)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
-    high = 0  # bytes of valid multi-byte UTF-8 characters seen so far
     with path.open("rb") as fh:
         while block := fh.read(_BLOCK):
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
-                high += sum(b >= 0x80 for b in block[: exc.start])
+                high = _high_bytes(path, offset + exc.start)
                 if high >= 8:  # valid UTF-8 Cyrillic came first: a file broken midway, not Windows-1251
                     return "", offset + exc.start
                 break
-            high += len(block) - len(block.translate(None, bytes(range(0x80, 0x100))))
             offset += len(block)
         else:
             try:
@@ -180,7 +188,7 @@ _BAD_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def _csv_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
     # Every column is read (a chunk at a time) so that a row with more cells than the header is caught;
     # pandas lets it pass when only some columns are asked for.
-    reader = pd.read_csv(t.path, sep=t.format.delimiter, encoding=t.format.encoding, dtype=str,
+    reader = pd.read_csv(t.path, sep=t.format.delimiter, encoding=t.format.encoding, dtype=object,
                          chunksize=rows, na_filter=False, engine="c")
     wanted = list(usecols)
     first = 2
@@ -249,11 +257,11 @@ def _xlsx_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[
             continue
         buffer.append([_cell(row[i]) if i < len(row) else "" for i in index])
         if len(buffer) >= rows:
-            yield first, pd.DataFrame(buffer, columns=list(usecols), dtype="str")
+            yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
             first += len(buffer)
             buffer = []
     if buffer:
-        yield first, pd.DataFrame(buffer, columns=list(usecols), dtype="str")
+        yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -308,10 +316,10 @@ def _jsonl_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple
             first = number
         buffer.append([_json_cell(record.get(c)) for c in usecols])
         if len(buffer) >= rows:
-            yield first, pd.DataFrame(buffer, columns=list(usecols), dtype="str")
+            yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
             buffer = []
     if buffer:
-        yield first, pd.DataFrame(buffer, columns=list(usecols), dtype="str")
+        yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
 
 
 def open_table(path: str | Path) -> Table:

@@ -16,8 +16,8 @@ import pandas as pd
 from specbook import lang
 from specbook.checks import Finding, Rule
 from specbook.model import location
-from specbook.verify.scan import EXAMPLES, ROW, Plan, Scan, Tally
-from specbook.verify.values import mask
+from specbook.verify.scan import EXAMPLES, HASHED, ROW, Plan, Scan, Tally
+from specbook.verify.values import local, mask
 
 RULES: dict[str, Rule] = {
     r.code: r
@@ -87,7 +87,7 @@ def _shown(scan: Scan, field_name: str, value: str) -> str:
 
 
 def _extras(scan: Scan, count: int, examples: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"system": scan.sample.system, "file": scan.table.path, "count": count,
+    return {"system": scan.sample.system, "file": scan.sample.shown, "count": count,
             "examples": tuple(examples[:EXAMPLES])}
 
 
@@ -97,9 +97,8 @@ def _duplicates(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hi
         wanted = plan.keys.get(s.sample.entity, ())
         if not wanted or tuple(s.key) != wanted or s.kept.empty:
             continue
-        keys = s.kept[list(wanted)]
-        filled = (keys != "").all(axis=1).to_numpy()
-        dup = keys.duplicated(keep=False).to_numpy() & filled
+        filled = _filled(s, wanted)
+        dup = s.kept[_hashed(wanted)].duplicated(keep=False).to_numpy() & filled
         if not dup.any():
             continue
         repeated = s.kept.loc[dup, [*wanted, ROW]]
@@ -111,7 +110,7 @@ def _duplicates(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hi
             examples.append({"key": shown, "rows": [int(r) for r in rows.iloc[:5]]})
         text = "; ".join(f"«{e['key']}» ({w.t('rows_word')} {w.rows(e['rows'])})" for e in examples)
         yield "data.duplicate", location("duplicates", (s.sample.entity,), "key_fields"), {
-            "system": s.sample.system, "file": s.table.path, "entity": s.sample.entity,
+            "system": s.sample.system, "file": s.sample.shown, "entity": s.sample.entity,
             "key": " + ".join(wanted), "count": groups.ngroups, "rows": int(dup.sum()), "examples": text,
         }, _extras(s, groups.ngroups, examples)
 
@@ -130,7 +129,7 @@ def _required(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]
         for name, tally in s.empty.items():
             text, examples = _tally_examples(w, s, name, tally, with_values=False)
             yield "data.required-empty", location("fields", (s.sample.entity, name), "required"), {
-                "system": s.sample.system, "file": s.table.path, "field": name, "count": tally.count,
+                "system": s.sample.system, "file": s.sample.shown, "field": name, "count": tally.count,
                 "total": s.rows, "examples": text}, _extras(s, tally.count, examples)
 
 
@@ -142,7 +141,7 @@ def _formats(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
             text, examples = _tally_examples(w, s, name, tally, with_values=True)
             kind = w.kind(p.kind) + (f" ({p.fmt})" if p.fmt else "")
             yield "data.unparsed", location("fields", (s.sample.entity, name), "kind"), {
-                "system": s.sample.system, "file": s.table.path, "field": name, "count": tally.count,
+                "system": s.sample.system, "file": s.sample.shown, "field": name, "count": tally.count,
                 "total": s.rows, "kind": kind, "examples": text}, _extras(s, tally.count, examples)
 
 
@@ -152,21 +151,31 @@ def _statuses(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]
         for value, tally in sorted(s.unknown_status.items(), key=lambda kv: -kv[1].count):
             examples = [{"row": r, "value": value} for r, _ in tally.examples]
             yield "data.status-unknown", location("statuses", (s.sample.entity,)), {
-                "system": s.sample.system, "file": s.table.path, "entity": s.sample.entity,
+                "system": s.sample.system, "file": s.sample.shown, "entity": s.sample.entity,
                 "field": s.status_field or "", "value": value, "count": tally.count,
                 "examples": w.rows([e["row"] for e in examples])}, _extras(s, tally.count, examples)
 
 
 def _unique_positions(s: Scan, key: tuple[str, ...]) -> np.ndarray:
     """Positions of the rows whose key is filled and appears once: a repeated key is reported, not compared."""
-    kept = s.kept
-    filled = (kept[list(key)] != "").all(axis=1).to_numpy()
-    once = ~kept.duplicated(subset=list(key), keep=False).to_numpy()
-    return np.flatnonzero(filled & once)
+    once = ~s.kept.duplicated(subset=_hashed(key), keep=False).to_numpy()
+    return np.flatnonzero(_filled(s, key) & once)
+
+
+def _hashed(key: tuple[str, ...]) -> list[str]:
+    return [HASHED + k for k in key]
+
+
+def _filled(s: Scan, key: tuple[str, ...]) -> np.ndarray:
+    filled = np.ones(len(s.kept), dtype=bool)
+    for k in key:
+        filled &= s.kept[k].to_numpy() != ""
+    return filled
 
 
 def _keys_at(s: Scan, key: tuple[str, ...], positions: np.ndarray | None = None) -> pd.Index:
-    columns = [s.kept[k].to_numpy() for k in key]
+    """The rows' keys as hashes (equal keys, equal hashes; 64 bits make a collision a non-event)."""
+    columns = [s.kept[HASHED + k].to_numpy() for k in key]
     if positions is not None:
         columns = [c[positions] for c in columns]
     return pd.Index(columns[0]) if len(key) == 1 else pd.MultiIndex.from_arrays(columns)
@@ -186,7 +195,7 @@ def _flow_pairs(plan: Plan, scans: dict[tuple[str, str], Scan],
 @_rule
 def _counterparts(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hit]:
     for flow, source, target, key in _flow_pairs(plan, scans, flows):
-        filled = np.flatnonzero((source.kept[list(key)] != "").all(axis=1).to_numpy())
+        filled = np.flatnonzero(_filled(source, key))
         present = _keys_at(source, key, filled).isin(_keys_at(target, key))
         missing = ~np.asarray(present)
         if not missing.any():
@@ -208,7 +217,7 @@ def _show_value(w: Words, kind: str, value: Any) -> str:
     if kind in ("money", "number"):
         return w.number(float(value))
     if kind == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+        return local(value).strftime("%Y-%m-%d %H:%M")
     if kind == "phone":
         return f"+{int(value)}"
     return str(value)
@@ -286,7 +295,7 @@ def _reconciliations(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterat
             "name": r["name"], "measure": measure, "field": r["field"] or r["entity"], "system": r["system"],
             "against": r["against"], "count": len(off), "days": len(days), "by": r["by_date"],
             "tolerance": w.number(tolerance, decimals), "examples": text,
-        }, {"system": r["system"], "file": left.table.path, "count": len(off), "examples": tuple(examples)}
+        }, {"system": r["system"], "file": left.sample.shown, "count": len(off), "examples": tuple(examples)}
 
 
 def tolerance_of(text: Any) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,15 +26,31 @@ from specbook.verify.values import FORMAT_CHECKED, comparable, days, empty, pars
 
 EXAMPLES = 3
 ROW = "__row"
+HASHED = "__hash:"  # prefix of the kept column with a key field's hashes
 
 
 @dataclass(frozen=True)
 class Sample:
-    """An export attached to the spec: which system's data, of which entity, in which file."""
+    """An export attached to the spec: which system's data, of which entity, in which file; ``folder`` is
+    the workbook folder when the path came from the spec's samples table (relative to it)."""
 
     system: str
     entity: str
     path: str
+    folder: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The path as a reader of the report should see it: relative to the workbook folder, or only the
+        file's name when the file lies outside it (a full path says nothing to whoever gets the handout);
+        as given when there is no workbook folder (a path typed on the command line)."""
+        if not self.folder:
+            return self.path
+        path, folder = Path(self.path).resolve(), Path(self.folder).resolve()
+        try:
+            return path.relative_to(folder).as_posix()
+        except ValueError:
+            return path.name
 
 
 @dataclass
@@ -181,17 +198,19 @@ def _pick_status_field(scan: Scan, chunk: pd.DataFrame, known: dict[str, str]) -
     return best
 
 
-_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+_SPACE_AFTER_SEP = re.compile(r"\x00\s")  # starts with a literal: the search skips ahead in C
 
 
 def _stripped(cells: np.ndarray) -> pd.Series:
-    """Cells without surrounding spaces (a missing cell as ""); one scan of the joined text finds the usual
-    case of nothing to strip."""
+    """Cells without surrounding spaces (a missing cell as ""). Two scans of the joined text (one of it
+    reversed, for a space before a separator) find the usual case of nothing to strip."""
     try:
-        if not _EDGE_SPACE.search("\x00".join(cells)):
-            return pd.Series(cells, dtype=object)
+        text = "\x00" + "\x00".join(cells) + "\x00"
     except TypeError:  # a missing cell among the strings
-        pass
+        text = ""
+    if text and text.count("\x00") == len(cells) + 1 and not _SPACE_AFTER_SEP.search(text) \
+            and not _SPACE_AFTER_SEP.search(text[::-1]):
+        return pd.Series(cells, dtype=object)
     return pd.Series([v.strip() if isinstance(v, str) else "" for v in cells], dtype=object)
 
 
@@ -224,6 +243,7 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
     for r in recs:
         result.sums[r["name"]] = {}
     kept: list[dict[str, Any]] = []
+    distinct_columns: set[str] = set()
     usecols = list(dict.fromkeys(p.column for p in fields.values()))
     for first, chunk in table.chunks(usecols, rows_per_chunk):
         n = len(chunk)
@@ -235,8 +255,16 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
         values: dict[str, np.ndarray] = {}  # parsed value per row, for the reconciliations
         for p in fields.values():
             column = chunk[p.column]
-            # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot.
-            codes, distinct = pd.factorize(column, use_na_sentinel=False)
+            # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot. A
+            # column whose first chunk was mostly distinct values (numbers of orders, payments' ids) is judged
+            # cell by cell: finding its few repeats would cost more than it saves.
+            distinct: Any
+            if p.name in distinct_columns:
+                codes, distinct = np.arange(n), column.to_numpy(dtype=object)
+            else:
+                codes, distinct = pd.factorize(column, use_na_sentinel=False)
+                if result.rows == n and len(distinct) > n // 2 and n >= 1000:
+                    distinct_columns.add(p.name)
             unique = _stripped(np.asarray(distinct, dtype=object))
             blank_u = (unique == "").to_numpy()
             blank = blank_u[codes]
@@ -262,6 +290,8 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
                 # as fixed-width text, not as the chunk's own string objects: a few survivors among a chunk's
                 # cells would keep all of its memory pages alive
                 keep[p.name] = np.asarray(unique.to_numpy(dtype=object), dtype=str)[codes]
+                # and as a 64-bit hash, which finding repeats and counterparts compares fast
+                keep[HASHED + p.name] = pd.util.hash_array(unique.to_numpy(dtype=object))[codes]
             elif p.name in compared and parsed is not None:
                 statuses = known if p.name == result.status_field else None
                 keep[p.name] = _compact(p, parsed.value, statuses)[codes]
@@ -273,8 +303,9 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
             else:
                 amount = pd.Series(values[r["field"]], dtype=float)
             totals = result.sums[r["name"]]
-            for d, total in amount.groupby(day.to_numpy()).sum().items():
-                totals[str(d)] = totals.get(str(d), 0.0) + float(total)
+            per_day = amount.groupby(day.to_numpy()).sum()
+            for name, total in zip(pd.DatetimeIndex(per_day.index).strftime("%Y-%m-%d"), per_day, strict=True):
+                totals[name] = totals.get(name, 0.0) + float(total)
         kept.append(keep)
         del chunk, values
     if kept:
@@ -282,4 +313,4 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
     return result
 
 
-__all__ = ["EXAMPLES", "ROW", "Plan", "Sample", "Scan", "Tally", "make_plan", "scan", "split_values"]
+__all__ = ["EXAMPLES", "HASHED", "ROW", "Plan", "Sample", "Scan", "Tally", "make_plan", "scan", "split_values"]

@@ -8,6 +8,7 @@ Columns given to ``parse`` hold stripped strings (an empty cell is ``""``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,75 @@ _PHONE_NOISE = r"[\s()\-.\u00a0]"
 _MONEY_NOISE = r"[\s\u00a0\u202f₽]|руб\.?|RUB"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _DAY_FIRST = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
-_OFFSET = r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
+_DAY_FIRST_SIZE = {"%d.%m.%Y %H:%M:%S": 19, "%d.%m.%Y %H:%M": 16, "%d.%m.%Y": 10}
+_ZONED = r".*(?:Z|[+-][0-9]{2}:?[0-9]{2})"  # a date-time that ends in its UTC offset
+# The local time zone: a date-time written without an offset is Moscow time (UTC+3), as the spec's
+# conversions between date formats say ("read as Moscow time (UTC+3)").
+LOCAL_OFFSET = pd.Timedelta(hours=3)
+
+
+# ----------------------------------------------------------------- whole columns through one string
+# A column of a million cells costs a million Python calls through the ``.str`` accessor. Joined into one
+# text, a regular expression or a replacement runs over all of it in C at once; the per-cell loop remains
+# only as the fallback (a cell holding the separator, or some cell that does not match).
+
+_LINE = "\n"
+_SEP = "\x00"
+
+
+def _texts(column: pd.Series | np.ndarray) -> np.ndarray:
+    values = column.to_numpy(dtype=object) if isinstance(column, pd.Series) else column
+    return np.asarray(values, dtype=object)
+
+
+@functools.lru_cache(maxsize=64)
+def _joined(pattern: str) -> re.Pattern[str]:
+    return re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
+
+
+def fullmatch(pattern: str, column: pd.Series | np.ndarray) -> np.ndarray:
+    """Which cells match ``pattern`` whole: one scan of the joined cells when every cell matches (the
+    usual case), a cell at a time otherwise."""
+    values = _texts(column)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    text = _LINE.join(values)
+    # one match of "cell (newline cell)*" over the whole text, when no cell holds a newline itself
+    if text.count(_LINE) == n - 1 and _joined(pattern).fullmatch(text) is not None:
+        return np.ones(n, dtype=bool)
+    rx = re.compile(pattern)
+    return np.fromiter((rx.fullmatch(v) is not None for v in values), dtype=bool, count=n)
+
+
+def contains(pattern: str, column: pd.Series | np.ndarray) -> np.ndarray:
+    """Which cells hold a match of ``pattern`` (one that cannot match the separator): one scan when none
+    does."""
+    values = _texts(column)
+    n = len(values)
+    rx = re.compile(pattern)
+    text = _SEP.join(values)
+    if rx.search(_SEP) is None and text.count(_SEP) == max(n - 1, 0) and rx.search(text) is None:
+        return np.zeros(n, dtype=bool)
+    return np.fromiter((rx.search(v) is not None for v in values), dtype=bool, count=n)
+
+
+def substitute(pattern: str, replacement: str, column: pd.Series) -> pd.Series:
+    """``re.sub`` on every cell (the pattern must not match the separator), in one pass over the joined
+    cells."""
+    values = _texts(column)
+    rx = re.compile(pattern)
+    text = _SEP.join(values)
+    if len(values) and text.count(_SEP) == len(values) - 1 and rx.search(_SEP) is None:
+        out: list[str] = rx.sub(replacement, text).split(_SEP)
+    else:
+        out = [rx.sub(replacement, v) for v in values]
+    return pd.Series(out, index=column.index, dtype=object)
+
+
+def lengths(column: pd.Series) -> np.ndarray:
+    values = _texts(column)
+    return np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
 
 
 @dataclass(frozen=True)
@@ -43,33 +112,27 @@ def empty(column: pd.Series) -> pd.Series:
     return column.str.strip() == ""
 
 
-def _each(column: pd.Series, fn: Callable[[str], tuple[bool, Any]]) -> tuple[np.ndarray, list[Any]]:
-    """One pass of plain Python over the cells: several string steps per cell cost less than as many
-    passes of the string accessor."""
-    pairs = [fn(v) for v in column.to_numpy(dtype=object)]
-    valid = np.fromiter((ok for ok, _ in pairs), dtype=bool, count=len(pairs))
-    return valid, [v for _, v in pairs]
-
-
 def _phone(column: pd.Series, fmt: str | None) -> Parsed:
-    compact = column.str.replace(_PHONE_NOISE, "", regex=True)
+    compact = substitute(_PHONE_NOISE, "", column)
     number = pd.to_numeric(compact, errors="coerce")  # "+79161234567" and "89161234567" alike, in C
     whole = number.notna() & (number == number.round()) & (number >= 0)
     national = whole & (number >= 8e10) & (number < 9e10)
     value = number.where(whole).where(~national, number - 1e10)  # 8 916… → 7 916…
     if fmt == "free_text":
-        valid = compact.str.len() > 0
+        valid = pd.Series(lengths(compact) > 0, index=column.index)
     elif fmt in PHONE_PATTERNS:
-        valid = compact.str.fullmatch(PHONE_PATTERNS[fmt]).fillna(False)
+        valid = pd.Series(fullmatch(PHONE_PATTERNS[fmt], compact), index=column.index)
     else:  # 10 to 15 digits, a leading + allowed
-        valid = whole & (number >= 1e9) & (number < 1e15) & ~compact.str.contains(r"[^+0-9]", regex=True)
+        valid = whole & (number >= 1e9) & (number < 1e15) & fullmatch(r"[+0-9]*", compact)
     return Parsed(valid.astype(bool), value.astype(float))
 
 
 def _email(column: pd.Series, fmt: str | None) -> Parsed:
-    pattern = re.compile(_EMAIL)
-    valid, values = _each(column, lambda c: (pattern.fullmatch(c) is not None, c.lower()))
-    return Parsed(pd.Series(valid, index=column.index), pd.Series(values, index=column.index, dtype=object))
+    lower = _SEP.join(_texts(column)).lower().split(_SEP) if len(column) else []
+    if len(lower) != len(column):  # a cell held the separator
+        lower = [c.lower() for c in _texts(column)]
+    return Parsed(pd.Series(fullmatch(_EMAIL, column), index=column.index),
+                  pd.Series(lower, index=column.index, dtype=object))
 
 
 def _money(column: pd.Series, fmt: str | None) -> Parsed:
@@ -78,55 +141,74 @@ def _money(column: pd.Series, fmt: str | None) -> Parsed:
     plain = value.notna()
     todo = ~plain & (column != "")
     if todo.any():
-        value[todo] = pd.to_numeric(column[todo].str.replace(",", ".", regex=False), errors="coerce")
+        value[todo] = pd.to_numeric(substitute(",", ".", column[todo]), errors="coerce")
         todo = value.isna() & (column != "")
     if todo.any():
         noise = re.compile(_MONEY_NOISE)
-        value[todo] = pd.to_numeric(column[todo].map(lambda c: noise.sub("", c).replace(",", ".")),
+        value[todo] = pd.to_numeric(substitute(",", ".", substitute(noise.pattern, "", column[todo])),
                                     errors="coerce")
     if fmt == "integer_kopecks":
-        valid = value.notna() & (value == value.round()) & ~column.str.contains(r"[.,]", regex=True)
+        valid = value.notna() & (value == value.round()) & ~contains(r"[.,]", column)
         value = value / 100
     else:
         cents = value * 100  # whole kopecks, up to the float's own error at large amounts
         valid = value.notna() & ((cents - cents.round()).abs() < 1e-3)
-    valid &= ~column.str.contains(r"[eE]|inf|nan", regex=True)
+    valid &= ~contains(r"[eE]|inf|nan", column)
     return Parsed(valid.astype(bool), value.round(2))
 
 
 def _number(column: pd.Series, fmt: str | None) -> Parsed:
-    clean = column.str.replace(r"[\s\u00a0]", "", regex=True).str.replace(",", ".", regex=False)
-    value = pd.to_numeric(clean.where(clean.str.fullmatch(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"), None),
-                          errors="coerce")
+    clean = substitute(",", ".", substitute(r"[\s\u00a0]", "", column))
+    shaped = fullmatch(r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?", clean)
+    value = pd.to_numeric(clean.where(shaped, None), errors="coerce")
     return Parsed(value.notna(), value)
 
 
+def _utc(local: pd.Series) -> pd.Series:
+    """Wall-clock times of the local zone as UTC instants."""
+    return local.astype("datetime64[ns]") - LOCAL_OFFSET
+
+
+def _iso(stripped: pd.Series) -> pd.Series:
+    """ISO 8601 as UTC instants: a value with an offset (or ``Z``) at that offset, one without at local time."""
+    out = pd.Series(pd.NaT, index=stripped.index, dtype="datetime64[ns]")
+    long_enough = pd.Series(lengths(stripped) >= 10, index=stripped.index)  # not a bare year such as "2026"
+    zoned = pd.Series(fullmatch(_ZONED, stripped), index=stripped.index) & long_enough
+    if zoned.any():
+        out[zoned] = pd.to_datetime(stripped[zoned], format="ISO8601", utc=True, errors="coerce") \
+            .dt.tz_localize(None).astype("datetime64[ns]")
+    naive = ~zoned & long_enough
+    if naive.any():
+        out[naive] = _utc(pd.to_datetime(stripped[naive], format="ISO8601", errors="coerce"))
+    return out
+
+
 def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
-    """Wall-clock timestamps as written (a time-zone offset is dropped, so a day is the day as written)."""
-    stripped = column.str.strip()
+    """Instants in UTC, time zones kept: a value with an offset is read at its offset; a value without one
+    is the local wall clock (``LOCAL_OFFSET``), as the day-first formats and the conversions between
+    formats say; Unix time is UTC by definition."""
+    stripped = column  # cells come stripped
     if fmt == "unix_time":
-        seconds = pd.to_numeric(stripped.where(stripped.str.fullmatch(r"[0-9]{1,12}"), None), errors="coerce")
-        return pd.to_datetime(seconds, unit="s", errors="coerce")
+        seconds = pd.to_numeric(stripped.where(fullmatch(r"[0-9]{1,12}", stripped), None), errors="coerce")
+        return pd.to_datetime(seconds, unit="s", errors="coerce").astype("datetime64[ns]")
     out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     filled = stripped[stripped != ""]
     if fmt is None and len(filled) and not re.match(r"[0-9]{4}-", str(filled.iloc[0])):
         fmt = "ddmmyyyy_first"  # day first, as the first value is written; ISO 8601 still read after
     if fmt in (None, "iso8601"):
-        # the wall clock as written: "2026-10-01T14:32:00+03:00" -> "2026-10-01T14:32:00"
-        local = stripped.str.slice(0, 19).str.rstrip("Z")
-        out = pd.to_datetime(local, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-        out = out.where(stripped.str.len() >= 10)
+        out = _iso(stripped)
     if fmt in (None, "ddmmyyyy", "ddmmyyyy_first"):
-        for pattern in _DAY_FIRST:
+        # the pattern the first value is written in first: a column is mostly written one way
+        size = len(str(filled.iloc[0])) if len(filled) else 0
+        for pattern in sorted(_DAY_FIRST, key=lambda f: _DAY_FIRST_SIZE[f] != size):
             todo = out.isna() & (stripped != "")
             if not todo.any():
                 break
-            out[todo] = pd.to_datetime(stripped[todo], format=pattern, errors="coerce").astype("datetime64[ns]")
+            out[todo] = _utc(pd.to_datetime(stripped[todo], format=pattern, errors="coerce"))
     if fmt == "ddmmyyyy_first":
-        todo = out.isna() & (stripped.str.len() >= 10)
+        todo = out.isna() & (lengths(stripped) >= 10)
         if todo.any():
-            local = stripped[todo].str.slice(0, 19).str.rstrip("Z")
-            out[todo] = pd.to_datetime(local, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+            out[todo] = _iso(stripped[todo])
     return out
 
 
@@ -144,8 +226,7 @@ def _identifier(column: pd.Series, fmt: str | None) -> Parsed:
 
 
 def _text(column: pd.Series, fmt: str | None) -> Parsed:
-    values = [" ".join(c.split()) for c in column.to_numpy(dtype=object)]
-    return Parsed(pd.Series(True, index=column.index), pd.Series(values, index=column.index, dtype=object))
+    return Parsed(pd.Series(True, index=column.index), substitute(r"\s+", " ", column))
 
 
 def _choice(column: pd.Series, fmt: str | None) -> Parsed:
@@ -172,13 +253,18 @@ def parse(kind: str, fmt: str | None, column: pd.Series) -> Parsed:
     pattern = FORMAT_PATTERNS.get(fmt) if fmt else None
     if pattern is None:
         return parsed
-    shaped = column.str.fullmatch(pattern).fillna(False).astype(bool)
+    shaped = pd.Series(fullmatch(pattern, column), index=column.index)
     return Parsed(parsed.valid & shaped, parsed.value)
 
 
 def days(value: pd.Series) -> pd.Series:
-    """The calendar day of each timestamp, as ``YYYY-MM-DD`` text (NaT stays missing)."""
-    return value.dt.strftime("%Y-%m-%d")
+    """The local calendar day of each UTC instant, as midnight timestamps (NaT stays missing)."""
+    return (value + LOCAL_OFFSET).dt.floor("D")
+
+
+def local(value: Any) -> pd.Timestamp:
+    """A UTC instant as the local wall clock, to show it as people there read it."""
+    return pd.Timestamp(value) + LOCAL_OFFSET
 
 
 def comparable(kind: str, value: pd.Series) -> pd.Series:
@@ -197,4 +283,5 @@ def mask(text: str) -> str:
     return text[0] + "•" * hidden + text[-1]
 
 
-__all__ = ["FORMAT_CHECKED", "PARSERS", "Parsed", "comparable", "days", "empty", "mask", "parse"]
+__all__ = ["FORMAT_CHECKED", "LOCAL_OFFSET", "PARSERS", "Parsed", "comparable", "days", "empty", "local", "mask",
+           "parse"]
