@@ -30,7 +30,11 @@ class Picker(Form):
         self.dropdown = W.Dropdown(options=[], layout=W.Layout(width="auto"))
         self.dropdown.observe(self._picked, names="value")
         name_label = lang.label(self.language, table, "name")
+        # Sent whole when the box loses focus, which is before the Add button's click is: typed at
+        # once, the value would go out key by key, held back behind its own unanswered updates while
+        # the click overtakes them (a flow «Заказы в СДЭК» stored as «Заказы в»).
         self.name_input = W.Text(placeholder=f"{name_label} — {self.text('forms.new_placeholder')}",
+                                 continuous_update=False,
                                  description=self.text(f"forms.add_label.{table}"),
                                  style={"description_width": "initial"}, layout=W.Layout(width="30em"))
         self.add_button = W.Button(description=self.text(f"forms.add_to.{table}", entity=""), icon="plus",

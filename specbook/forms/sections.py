@@ -111,11 +111,11 @@ class SectionForm(Form):
         return editor
 
     def table_grid(self, table: str, columns: tuple[str, ...] | None = None, *, max_rows: int = 12,
-                   **kw: Any) -> GridEditor:
+                   label: str = "", **kw: Any) -> GridEditor:
         parent = TABLE[table].parent
         link = parent[1] if parent else None
         columns = columns or tuple(c.name for c in section_columns(self.key, table) if c.name != link)
-        return self.grid(TableSource(self.wb.spec, table, columns, **kw), max_rows=max_rows)
+        return self.grid(TableSource(self.wb.spec, table, columns, **kw), max_rows=max_rows, label=label)
 
 
 # --------------------------------------------------------------------------- project (the title) and goal
@@ -188,10 +188,11 @@ class EntitiesForm(SectionForm):
         self.entity_tools = RowTools(self.wb, self.entities)
         self.picker = Picker(self.wb, "entities", self.text("forms.entities.pick"), manage=False)
         current = lambda: {"entity": self.picker.current} if self.picker.current else None  # noqa: E731
-        self.fields = self.table_grid("fields", where=current)
+        self.fields = self.table_grid("fields", where=current, label=self.text("forms.entities.fields"))
         self.field_tools = RowTools(self.wb, self.fields, parent=current)
         self.picker.listeners += [self.fields.refresh, self.field_tools.refresh]
-        self.system_fields = self.table_grid("system_fields", where=current)
+        self.system_fields = self.table_grid("system_fields", where=current,
+                                             label=self.text("forms.system_fields.title"))
         self.system_field_tools = RowTools(self.wb, self.system_fields, parent=current)
         self.picker.listeners += [self.system_fields.refresh, self.system_field_tools.refresh]
         return [self.entities.widget,
@@ -463,7 +464,7 @@ class FlowsForm(SectionForm):
         self.selection_sources.append(self.picker.listeners)
         self._figures()
         chosen = lambda: {"flow": self.picker.current} if self.picker.current else None  # noqa: E731
-        self.mapping = self.table_grid("mappings", where=chosen)
+        self.mapping = self.table_grid("mappings", where=chosen, label=self.text("forms.mappings.title"))
         self.mapping_tools = RowTools(self.wb, self.mapping, parent=chosen)
         self.picker.listeners += [self.mapping.refresh, self.mapping_tools.refresh]
         return [self.picker.widget, self.details.widget,
@@ -617,10 +618,12 @@ class AcceptanceForm(SectionForm):
             enabled=lambda: self.picker.row is not None)
         current = lambda: {"scenario": self.picker.current} if self.picker.current else None  # noqa: E731
         self.steps = self.table_grid("steps", where=current, index=self._step_number,
-                                     index_label=self.text("forms.step_column"))
+                                     index_label=self.text("forms.step_column"),
+                                     label=self.text("forms.acceptance.steps"))
         self.step_tools = RowTools(self.wb, self.steps, parent=current, move=True)
         self.picker.listeners += [lambda: self.description.refresh(force=True), self.steps.refresh]
-        self.reconciliations = self.table_grid("reconciliations", max_rows=6)
+        self.reconciliations = self.table_grid("reconciliations", max_rows=6,
+                                               label=self.text("forms.acceptance.reconciliations"))
         self.reconciliation_tools = RowTools(self.wb, self.reconciliations)
         self.contexts.append(self._answers)
         self.selection_sources.append(self.picker.listeners)
