@@ -10,8 +10,9 @@ of several runs (``time.perf_counter``) of
   ``yaml.dump(CSafeDumper)``;
 * the whole ``python -m specbook check FILE`` command on 10k fields, as a subprocess;
 * the worst cases of bad input (each must be accepted or refused within about 2 s): a 20 MB one-line flow
-  list, 100,000 systems, 220 KB / 2.2 MB / 20 MB of one repeated name, deep nesting, an alias bomb, a
-  symlink to ``/dev/zero`` and a FIFO — each as a ratio to a plain ``yaml.safe_load`` (libyaml) of a
+  list, 100,000 systems, a million one-line mappings, repeated keys, 40 lists each just under the row limit,
+  220 KB / 2.2 MB / 20 MB of one repeated name, deep nesting, an alias bomb, a symlink to ``/dev/zero`` and
+  a FIFO — each as a ratio to a plain ``yaml.safe_load`` (libyaml) of a
   normal-size spec file (1,000 fields) in the same run.
 
 A spec holds at most ``storage.MAX_ROWS`` rows (a 10k-field spec holds about 24,000), so the sizes stop at
@@ -140,6 +141,11 @@ def _worst_cases(folder: Path) -> dict[str, Path]:
     cases: dict[str, str] = {
         "20 MB one-line flow list": "schema_version: 2\nx: [" + "a, " * 7_000_000 + "a]\n",
         "100,000 systems": "schema_version: 2\nsystems:\n" + "".join(f"- name: s{i}\n" for i in range(100_000)),
+        "a million one-line mappings": "schema_version: 2\nx: [" + "{a: b}, " * 1_000_000 + "{}]\n",
+        "repeated keys in 100,000 rows": "schema_version: 2\nsystems:\n" + "- {name: x, name: y}\n" * 100_000,
+        # under every structural limit (no list longer than a spec has rows): only the value limit stops it
+        "40 lists of 29,001 items": "schema_version: 2\nx: [" + ", ".join(
+            "[" + "a, " * 29_000 + "a]" for _ in range(40)) + "]\n",
         "220 KB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 22_000,
         "2.2 MB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 220_000,
         "20 MB of one repeated name": "schema_version: 2\nsystems:\n" + "- name: x\n" * 2_000_000,

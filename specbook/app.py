@@ -9,6 +9,11 @@ Bounded and private: the address carries a secret token (a request without it ge
 host names of this machine are accepted (a foreign ``Host`` header, as in DNS rebinding, gets no page),
 a page's kernel is shut down when the page closes (its shutdown call carries the ``_xsrf`` cookie the
 page is given) and a kernel left without a page is culled after ``idle_timeout`` seconds.
+
+Quick to open: Voila keeps :data:`POOL_SIZE` kernel started ahead (a preheated kernel) that has already
+imported the workbook, so a page does not wait for Python, pandas and the widgets to start. The workbook
+reads the spec only when the page is asked for (see ``specbook.workbook.open_workbook``). A kernel waiting
+in the pool is never culled; it is the one kernel the server keeps without a page.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ DEFAULT_PORT = 8866
 IDLE_TIMEOUT = 300  # seconds a kernel may stay without a page before it is culled
 CULL_INTERVAL = 30  # seconds between looks for such kernels
 READY_TIMEOUT = 600  # seconds to wait for the first page before saying the address anyway
+POOL_SIZE = 1  # kernels started ahead of the pages that will use them
 
 
 class PortInUseError(OSError):
@@ -97,7 +103,9 @@ def voila_config(token: str, idle_timeout: int = IDLE_TIMEOUT, cull_interval: in
     config.Voila.token = token
     # Voila itself allows any Host; the server's own check (loopback or a listed name) is turned back on.
     config.Voila.tornado_settings = {"allow_remote_access": False, "local_hostnames": list(HOST_NAMES)}
-    config.VoilaConfiguration.prelaunch_hook = give_xsrf_cookie
+    config.Voila.identity_provider_class = _identity_provider()
+    config.VoilaConfiguration.preheat_kernel = True
+    config.VoilaConfiguration.default_pool_size = POOL_SIZE
     config.MappingKernelManager.cull_idle_timeout = idle_timeout
     config.MappingKernelManager.cull_interval = cull_interval
     config.MappingKernelManager.cull_connected = False  # a page still open keeps its kernel
@@ -105,10 +113,28 @@ def voila_config(token: str, idle_timeout: int = IDLE_TIMEOUT, cull_interval: in
     return config
 
 
-def give_xsrf_cookie(handler: Any, notebook: Any = None, cwd: str = "") -> None:
-    """Before the page's kernel starts: give the page the ``_xsrf`` cookie its shutdown call on closing sends
-    (Voila's page reads it from the cookie, which nothing else sets, so the call was refused)."""
+def give_xsrf_cookie(handler: Any) -> None:
+    """Give the page the ``_xsrf`` cookie its shutdown call on closing sends (Voila's page reads it from the
+    cookie, which nothing else sets, so the call was refused)."""
     _ = handler.xsrf_token  # reading it sets the cookie on this response
+
+
+def _identity_provider() -> type:
+    """Voila's token check, which also gives each page it lets through the ``_xsrf`` cookie (Voila's hook
+    before a kernel starts cannot do it here: it is not called for a preheated kernel)."""
+    from jupyter_server.auth.identity import PasswordIdentityProvider
+    from jupyter_server.utils import ensure_async
+    from voila.handler import VoilaHandler
+
+    class PageIdentityProvider(PasswordIdentityProvider):
+        async def get_user(self, handler: Any) -> Any:
+            user = await ensure_async(super().get_user(handler))
+            if user is not None and isinstance(handler, VoilaHandler):
+                handler.current_user = user  # as the server sets it next; the cookie's lifetime depends on it
+                give_xsrf_cookie(handler)
+            return user
+
+    return PageIdentityProvider
 
 
 def _answers(address: str) -> bool:

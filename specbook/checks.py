@@ -73,11 +73,13 @@ RULES: dict[str, Rule] = {
         Rule("fields.meaning-missing", "warning", "entities"),
         Rule("fields.personal-unmarked", "warning", "entities"),
         Rule("privacy.personal-travels", "info", "entities"),
+        Rule("system_fields.format-kind", "error", "entities"),
         Rule("ownership.missing", "error", "ownership"),
         Rule("ownership.no-master", "error", "ownership"),
         Rule("ownership.many-masters", "error", "ownership"),
         Rule("ownership.master-overwritten", "warning", "ownership"),
         Rule("ownership.conflict-rule-missing", "warning", "ownership"),
+        Rule("mapping.not-master", "warning", "ownership"),
         Rule("statuses.unmapped", "error", "statuses"),
         Rule("statuses.ambiguous", "warning", "statuses"),
         Rule("flows.missing", "error", "flows"),
@@ -88,6 +90,17 @@ RULES: dict[str, Rule] = {
         Rule("flows.too-slow", "error", "flows"),
         Rule("flows.why-missing", "warning", "flows"),
         Rule("flows.volume-missing", "info", "flows"),
+        # how each system names and formats a field, and the mapping each flow carries ("data differ")
+        Rule("mapping.required-unmapped", "error", "flows"),
+        Rule("mapping.field-unknown", "error", "flows"),
+        Rule("mapping.name-missing", "error", "flows"),
+        Rule("mapping.absent", "warning", "flows"),
+        Rule("mapping.format-mismatch", "error", "flows"),
+        Rule("mapping.conversion-wrong", "warning", "flows"),
+        Rule("mapping.on-missing-missing", "warning", "flows"),
+        Rule("mapping.default-missing", "error", "flows"),
+        Rule("mapping.fed-twice", "warning", "flows"),
+        Rule("privacy.personal-mapped", "info", "flows"),
         Rule("success.no-flows", "error", "success"),
         Rule("success.missing", "error", "success"),
         Rule("errors.no-flows", "error", "errors"),
@@ -101,6 +114,7 @@ RULES: dict[str, Rule] = {
         Rule("duplicates.key-missing", "error", "duplicates"),
         Rule("duplicates.key-unknown", "error", "duplicates"),
         Rule("duplicates.on-repeat-missing", "error", "duplicates"),
+        Rule("mapping.key-not-carried", "error", "duplicates"),
         Rule("acceptance.no-scenario", "error", "acceptance"),
         Rule("acceptance.empty-scenario", "error", "acceptance"),
         Rule("acceptance.step-incomplete", "warning", "acceptance"),
@@ -112,26 +126,6 @@ RULES: dict[str, Rule] = {
         Rule("signoff.missing", "info", "signoff"),
     )
 }
-
-# How each system names and formats a field, and the mapping each flow carries ("data differ").
-RULES.update({
-    r.code: r
-    for r in (
-        Rule("system_fields.format-kind", "error", "entities"),
-        Rule("mapping.required-unmapped", "error", "flows"),
-        Rule("mapping.field-unknown", "error", "flows"),
-        Rule("mapping.name-missing", "error", "flows"),
-        Rule("mapping.absent", "warning", "flows"),
-        Rule("mapping.format-mismatch", "error", "flows"),
-        Rule("mapping.conversion-wrong", "warning", "flows"),
-        Rule("mapping.on-missing-missing", "warning", "flows"),
-        Rule("mapping.default-missing", "error", "flows"),
-        Rule("mapping.fed-twice", "warning", "flows"),
-        Rule("privacy.personal-mapped", "info", "flows"),
-        Rule("mapping.not-master", "warning", "ownership"),
-        Rule("mapping.key-not-carried", "error", "duplicates"),
-    )
-})
 
 
 @dataclass(frozen=True)

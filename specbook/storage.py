@@ -506,6 +506,18 @@ class _TooMany(_Refusal):
     """The document holds more than :data:`MAX_VALUES` values."""
 
 
+class _TooManyRecords(_Refusal):
+    """The document holds more than :data:`MAX_ROWS` mappings inside lists (table rows), at ``path``."""
+
+    def __init__(self, place: Place | None, path: PathKey | None) -> None:
+        super().__init__(place, limit=f"{MAX_ROWS:,}")
+        self.path = path
+
+
+class _TooLong(_Refusal):
+    """A list of the document holds more than :data:`MAX_ROWS` items."""
+
+
 class _Unusual(Exception):
     """The document uses something :func:`_fast_load` leaves to PyYAML's full loader."""
 
@@ -537,8 +549,15 @@ def _fast_load(text: str) -> Any:
     every other scalar is its text. Any other document is still read to its end to check it, then raises
     :class:`_Unusual`, and the caller loads it the full way, which gives the very same result or error. A
     YAML error raises as such. As soon as the parser gets there, a document deeper than :data:`_MAX_DEPTH`
-    raises :class:`_TooDeep`, an anchor or alias :class:`_Aliased`, an explicit tag :class:`_Tagged`, and
-    a value past the :data:`MAX_VALUES`-th :class:`_TooMany`: none of them ever reaches PyYAML's composer.
+    raises :class:`_TooDeep`, an anchor or alias :class:`_Aliased`, an explicit tag :class:`_Tagged`, a
+    value past the :data:`MAX_VALUES`-th :class:`_TooMany`, the (:data:`MAX_ROWS` + 1)-th mapping inside a
+    list :class:`_TooManyRecords` and the (:data:`MAX_ROWS` + 1)-th item of one list :class:`_TooLong`: none
+    of them ever reaches PyYAML's composer.
+
+    The last two are what stops most oversized files, long before the value limit: reading costs about
+    2 µs per value, nearly all of it in the parser, so a file is refused quickly only by refusing it early.
+    They refuse nothing a spec can hold: every mapping in a list is a table's record, which gives at least
+    one row (a pivot record with no entries is an error), and no list holds more items than a spec has rows.
     """
     loader = _Loader(text)
     try:
@@ -548,6 +567,8 @@ def _fast_load(text: str) -> Any:
         texts: dict[str, str] = {}  # one object per distinct text: names repeat in every row that refers to them
         depth = documents = 0
         budget = MAX_VALUES
+        records = MAX_ROWS  # mappings inside lists still allowed
+        items: list[int] = []  # per open collection: for a list, the items it may still take; -1 for a mapping
         unusual = False
         value: Any
         while True:
@@ -557,6 +578,10 @@ def _fast_load(text: str) -> Any:
                 budget -= 1
                 if event.anchor is not None or event.tag is not None or budget < 0:
                     _refuse(event)
+                if items and items[-1] >= 0:
+                    items[-1] -= 1
+                    if not items[-1]:
+                        raise _TooLong(_mark_place(event.start_mark), limit=f"{MAX_ROWS:,}")
                 if unusual:
                     continue
                 key_text = texts.setdefault(event.value, event.value)
@@ -568,6 +593,16 @@ def _fast_load(text: str) -> Any:
                     raise _TooDeep(_mark_place(event.start_mark))
                 if event.anchor is not None or event.tag is not None or budget < 0:
                     _refuse(event)
+                if items and items[-1] >= 0:
+                    if kind is yaml.MappingStartEvent:
+                        records -= 1
+                        if records < 0:
+                            raise _TooManyRecords(_mark_place(event.start_mark),
+                                                  None if unusual else _open_path(stack, pending))
+                    items[-1] -= 1
+                    if not items[-1]:
+                        raise _TooLong(_mark_place(event.start_mark), limit=f"{MAX_ROWS:,}")
+                items.append(-1 if kind is yaml.MappingStartEvent else MAX_ROWS + 1)
                 if unusual:
                     pass
                 elif kind is yaml.MappingStartEvent:
@@ -578,6 +613,7 @@ def _fast_load(text: str) -> Any:
                 continue
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 depth -= 1
+                items.pop()
                 if unusual:
                     continue
                 value = stack.pop()
@@ -610,6 +646,21 @@ def _fast_load(text: str) -> Any:
                 pending[-1] = _NO_KEY
     finally:
         loader.dispose()
+
+
+def _open_path(stack: list[Any], pending: list[Any]) -> PathKey | None:
+    """The path of the value :func:`_fast_load` is about to add, from its open collections."""
+    path: list[str | int] = []
+    keys = iter(pending)
+    for collection in stack:
+        if type(collection) is list:
+            path.append(len(collection))
+        else:
+            key = next(keys)
+            if key is _NO_KEY:
+                return None  # the value is a key
+            path.append(str(key))
+    return tuple(path)
 
 
 def _refuse(event: Any) -> None:
@@ -656,6 +707,11 @@ def loads(text: str, source: str = "<string>") -> Spec:
         raise _fail(SpecFormatError, source, language, "tag", exc.place, **exc.values) from None
     except _TooMany as exc:
         raise _fail(SpecFormatError, source, language, "too_many", exc.place, **exc.values) from None
+    except _TooManyRecords as exc:
+        raise _fail(SpecContentError, source, language, "too_many_rows", exc.place,
+                    "" if exc.path is None else _render_path(exc.path), **exc.values) from None
+    except _TooLong as exc:
+        raise _fail(SpecFormatError, source, language, "too_long", exc.place, **exc.values) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow; PyYAML gives its offset only
         at = exc.position
         if _C_LOADER:  # libyaml counts the offset in bytes of UTF-8

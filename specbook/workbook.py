@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import hashlib
 import logging
 import os
@@ -273,10 +274,23 @@ class MissingWorkbook:
         return None
 
 
+@functools.cache  # once per kernel: Voila tells a kernel of its page only once
+def _wait_for_the_page() -> None:
+    """In customer mode Voila starts the next page's kernel and runs the workbook before anyone asks for the
+    page (a preheated kernel), so that a page opens without waiting for Python and its imports. The spec is
+    read only once the page is asked for: the forms show the file as it is then, not as it was when the
+    kernel started (a page closed since may have saved answers)."""
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import wait_for_request  # only ever inside a Voila kernel
+
+        wait_for_request()
+
+
 def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook | MissingWorkbook:
     """The workbook of a folder (or of a spec file); without a path, the folder named by the environment
     variable ``SPECBOOK_SPEC`` if it is set, else the current folder. Where that spec does not exist, a
     :class:`MissingWorkbook` that says so instead of failing in every cell."""
+    _wait_for_the_page()
     if path is None:
         path = os.environ.get(SPEC_ENV) or "."
     spec_path = resolve(path)

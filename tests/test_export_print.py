@@ -51,8 +51,18 @@ def long_spec() -> Spec:
                         "fields": make_table("fields", fields)})
 
 
-def test_a_table_split_across_pages_repeats_its_header(long_spec: Spec, tmp_path: Path) -> None:
-    pages = pdf_pages_text(to_pdf(handout_html(notebook_of(long_spec))), tmp_path)
+@pytest.fixture(scope="module")
+def long_html(long_spec: Spec) -> str:
+    return handout_html(notebook_of(long_spec))
+
+
+@pytest.fixture(scope="module")
+def long_pdf(long_html: str) -> bytes:  # one render for the tests that only read it
+    return to_pdf(long_html)
+
+
+def test_a_table_split_across_pages_repeats_its_header(long_pdf: bytes, tmp_path: Path) -> None:
+    pages = pdf_pages_text(long_pdf, tmp_path)
     header = lang.label("ru", "fields", "meaning")
     with_rows = [p for p in pages if re.search(r"Поле\s+\d+", p)]
     assert len(with_rows) >= 3
@@ -62,9 +72,9 @@ def test_a_table_split_across_pages_repeats_its_header(long_spec: Spec, tmp_path
     assert numbers == list(range(90)), "every row once, none lost at a page break"
 
 
-def test_pages_are_a4_with_numbers_and_project_header(long_spec: Spec, tmp_path: Path) -> None:
+def test_pages_are_a4_with_numbers_and_project_header(long_pdf: bytes, tmp_path: Path) -> None:
     path = tmp_path / "handout.pdf"
-    path.write_bytes(to_pdf(handout_html(notebook_of(long_spec))))
+    path.write_bytes(long_pdf)
     info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
     pages = pdf_pages_text(path.read_bytes(), tmp_path)
@@ -72,12 +82,12 @@ def test_pages_are_a4_with_numbers_and_project_header(long_spec: Spec, tmp_path:
         assert f"Страница {number} из {len(pages)}" in page and "Длинный проект" in page
 
 
-def test_contents_link_every_section_with_page_numbers_in_pdf(long_spec: Spec, tmp_path: Path) -> None:
-    html = handout_html(notebook_of(long_spec))
-    toc = re.search(r'<nav class="sb-toc".*?</nav>', html, re.S)
+def test_contents_link_every_section_with_page_numbers_in_pdf(long_html: str, long_pdf: bytes,
+                                                            tmp_path: Path) -> None:
+    toc = re.search(r'<nav class="sb-toc".*?</nav>', long_html, re.S)
     assert toc and toc.group().count('<li class="sb-toc-h2">') == len(SECTIONS) - 1
     assert '<li class="sb-toc-h3"><a href="#sb-diagram">' in toc.group()  # the diagram, under its section
-    contents = pdf_pages_text(to_pdf(html), tmp_path)[1]
+    contents = pdf_pages_text(long_pdf, tmp_path)[1]
     assert re.search(r"1\. Цель[ .]*\d+", contents)
 
 

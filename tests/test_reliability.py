@@ -576,21 +576,47 @@ def test_more_rows_than_a_spec_holds_are_one_problem() -> None:
     assert message.startswith(f"dups.yaml:{storage.MAX_ROWS + 3}:3: systems[{storage.MAX_ROWS}]: is one row too many")
 
 
-HUGE = {
-    "20 MB of repeated names": lambda: _names(2_000_000),
-    "a 20 MB one-line flow list": lambda: "schema_version: 2\nx: [" + "a, " * 7_000_000 + "a]\n",
-    "a million one-line mappings": lambda: "schema_version: 2\nx: [" + "{a: b}, " * 1_000_000 + "{}]\n",
+LIST = "schema_version: 2\nx: [" + ", ".join("[" + "a, " * 29_000 + "a]" for _ in range(40)) + "]\n"
+HUGE = {  # each refused while it is read, by the first limit it crosses
+    "20 MB of repeated names": (lambda: _names(2_000_000),
+                                r"huge\.yaml:30003:3: systems\[30000\]: is one row too many: .*"),
+    "a 20 MB one-line flow list": (lambda: "schema_version: 2\nx: [" + "a, " * 7_000_000 + "a]\n",
+                                   r"huge\.yaml:2:90005: holds more than 30,000 items in one list, .*"),
+    "a million one-line mappings": (lambda: "schema_version: 2\nx: [" + "{a: b}, " * 1_000_000 + "{}]\n",
+                                    r"huge\.yaml:2:\d+: x\[30000\]: is one row too many: .*"),
+    "repeated keys in 100,000 rows": (lambda: "schema_version: 2\nsystems:\n" + "- {name: x, name: y}\n" * 100_000,
+                                      r"huge\.yaml:30003:3: is one row too many: .*"),
+    "40 lists of 29,001 items": (lambda: LIST, r"huge\.yaml:\d+:\d+: holds more than 1,000,000 values, .*"),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(HUGE))
 def test_a_file_of_too_many_values_is_refused_while_it_is_read(name: str) -> None:
-    """Reading costs a few microseconds per value: past MAX_VALUES the parser is stopped, whatever follows."""
-    text = HUGE[name]()
+    """Reading costs a few microseconds per value: past MAX_ROWS mappings in lists, MAX_ROWS items in one
+    list or MAX_VALUES values in all the parser is stopped, whatever follows."""
+    build, expected = HUGE[name]
+    text = build()
     assert len(text) < storage.MAX_BYTES
-    message = _refused(lambda: specbook.loads(text, "huge.yaml"))
-    assert re.fullmatch(r"huge\.yaml:\d+:\d+: holds more than 1,000,000 values, .*", message), message
+    message = _refused(lambda: specbook.loads(text, "huge.yaml"), specbook.SpecError)
+    assert re.fullmatch(expected, message), message
+
+
+def test_a_list_as_long_as_a_spec_holds_rows_is_read() -> None:
+    """The limits that stop a huge file early refuse nothing a spec can hold: a list of MAX_ROWS items and
+    MAX_ROWS rows are read to the end (and found wrong here for what they are, not for their length)."""
+    rows = storage.MAX_ROWS
+    message = _refused(lambda: specbook.loads("schema_version: 2\nx: [" + "a, " * (rows - 1) + "a]\n", "f.yaml"),
+                       SpecContentError)
+    assert message == "f.yaml:2:1: x: unknown key «x»", message
+    text = "schema_version: 2\nsystems:\n" + "- name: x\n" * (rows // 2) + "flows:\n" + "- name: y\n" * (rows // 2)
+    with pytest.raises(SpecContentError) as caught:
+        specbook.loads(text, "f.yaml")
+    assert "declared twice" in caught.value.problems[0].message
+    with pytest.raises(SpecContentError) as caught:
+        specbook.loads(text + "- name: z\n", "f.yaml")
+    assert str(caught.value) == (f"f.yaml:{rows + 4}:3: flows[{rows // 2}]: is one row too many: a spec holds "
+                                 f"at most {rows:,} rows; is it the right file?")
 
 
 @pytest.mark.slow  # 30,000 rows loaded, saved and loaded again
