@@ -20,8 +20,8 @@ from specbook.cli import main
 
 UI_TIMEOUT_MS = 240_000
 # Each view is checked on its own (its kernel released before the next view opens), so a kernel left behind
-# shows at the view after it; more views repeat the same check at about 15 s each.
-VIEWS = 10
+# shows at the view after it. Thirty views: the server that once stopped answering did so after 27.
+VIEWS = 30
 IDLE = 20  # seconds: a kernel left without its page is culled after this in the test server
 
 
