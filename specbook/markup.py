@@ -20,7 +20,8 @@ class Html(str):
 # Words longer than this get possible line breaks at their natural points (after "@", "/", "-", "_",
 # before "."), so that a long e-mail, code or pasted URL wraps in a narrow table column instead of widening
 # the page; a stretch of more than ``_CHUNK`` characters without such a point gets one every ``_CHUNK``.
-_LONG_WORD = re.compile(r"\S{25,}")
+_LONG_WORD_CHARS = 25
+_LONG_WORD = re.compile(rf"\S{{{_LONG_WORD_CHARS},}}")
 _NATURAL = re.compile(r"(?<=[@/\-_])|(?=\.)")
 _CHUNK = 20
 
@@ -41,6 +42,8 @@ def esc(value: object, *, breaks: bool = True) -> Html:
     text = str(value)
     if not breaks:
         return Html(escape(text, quote=True))
+    if len(text) < _LONG_WORD_CHARS:  # most text: no word long enough to need break points
+        return Html(escape(text, quote=True).replace("\n", "<br>"))
     out, pos = [], 0
     for m in _LONG_WORD.finditer(text):
         out.append(escape(text[pos : m.start()], quote=True))
