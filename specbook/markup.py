@@ -26,13 +26,22 @@ _NATURAL = re.compile(r"(?<=[@/\-_])|(?=\.)")
 _CHUNK = 20
 
 
+# A word this long that had to be cut into chunks (a pasted blob, not a name) gets its break points as
+# zero-width spaces: the PDF renderer measures a cell's narrowest width once per break opportunity, and an
+# element per break (or breaking anywhere) made a page of such words several times slower to lay out.
+_BLOB = 60
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
 def _breakable(word: str) -> str:
-    """A long word with its break points; one without natural points enough is marked ``sb-long``: the
-    handout may break it anywhere, so that it never widens a table (names and e-mails are never marked)."""
+    """A long word with its break points; one without natural points enough is marked ``sb-long`` and cut
+    into chunks, so that it never widens a table (names and e-mails are never marked)."""
     pieces = [p for p in _NATURAL.split(word) if p]
     chunks = [p[i : i + _CHUNK] for p in pieces for i in range(0, len(p), _CHUNK)]
-    html = "<wbr>".join(escape(c, quote=True) for c in chunks)
-    return f'<span class="sb-long">{html}</span>' if len(chunks) > len(pieces) else html
+    if len(chunks) == len(pieces):
+        return "<wbr>".join(escape(c, quote=True) for c in chunks)
+    joint = _ZERO_WIDTH_SPACE if len(word) > _BLOB else "<wbr>"
+    return f'<span class="sb-long">{joint.join(escape(c, quote=True) for c in chunks)}</span>'
 
 
 def esc(value: object, *, breaks: bool = True) -> Html:
