@@ -36,8 +36,10 @@ from specbook.markup import VIEW_MIME, Html, esc
 from specbook.model import NO_EQUIVALENT, Spec, flow_figures, holders, table_records
 from specbook.values import format_count
 
-# At most this many systems side by side in one matrix; wider matrices continue in a second table.
+# At most this many systems side by side in one matrix on an A4 portrait page; a wider matrix goes on a
+# landscape page (the handout's named page "wide"), this many systems a table, continued in a second.
 MATRIX_COLUMNS = 5
+WIDE_COLUMNS = 10
 # The diagram's numbers are explained beside it up to this many flows; beyond, the flow tables do it.
 LEGEND_FLOWS = 30
 DIAGRAM_ANCHOR = "sb-diagram"  # the diagram's heading, listed in the contents (see section_bundle)
@@ -132,6 +134,18 @@ def _empty(w: _Words) -> Html:
 
 def _chunks(items: Sequence[str], size: int = MATRIX_COLUMNS) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _matrix(systems: Sequence[str], table: Callable[[Sequence[str]], Html], heading: str = "") -> list[str]:
+    """One matrix of ``systems`` side by side (``table`` makes it for a run of them): on the page when they
+    fit A4 portrait, else on a landscape page, continued in a second table beyond :data:`WIDE_COLUMNS`."""
+    if len(systems) <= MATRIX_COLUMNS:
+        return [heading, table(systems)]
+    tables = "".join(table(chunk) for chunk in _chunks(systems, WIDE_COLUMNS))
+    return [f'{_WIDE}{heading}{tables}</div>']
+
+
+_WIDE = '<div class="sb-wide">'
 
 
 def _columns(table: str, section: str, skip: Iterable[str] = ()) -> tuple[Column, ...]:
@@ -258,8 +272,9 @@ def section_html(spec: Spec, key: str, report: Report) -> str:
                       f'{esc(w("ui." + state))}</p>')
     question = esc(w(f"sections.{key}.question"))
     body = _SECTIONS[key](spec, w, report)
+    wide = " sb-wide" if _WIDE in body else ""  # the section's title stays with its landscape matrix
     return (
-        f'<section class="sb-section sb-section-{key}" lang="{w.lang}">'
+        f'<section class="sb-section sb-section-{key}{wide}" lang="{w.lang}">'
         f'<h2 class="sb-h2" id="sb-{section.key}">{esc(w(f"sections.{key}.title"))}</h2>'
         f'{status}<p class="sb-question">{question}</p>{body}</section>'
     )
@@ -333,9 +348,9 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
         systems = [s for s in declared if s in used_systems] + [s for s in used_systems if s not in declared]
         entity_order = {n: i for i, n in enumerate(spec.names("entities"))}
         keys = sorted(roles, key=lambda k: (entity_order.get(k[0], len(entity_order)), k[1] != ""))
-        parts.append(_tag("h3", w("handout.matrix")))
         head = [w.label("ownership", "entity"), w.label("ownership", "field")]
-        for chunk in _chunks(systems):
+
+        def matrix(chunk: Sequence[str]) -> Html:
             rows = []
             for entity, fld in keys:
                 cells: list[object] = [entity, fld or Html(f'<span class="sb-muted">{esc(w("ui.whole_entity"))}'
@@ -346,7 +361,9 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
                     cells.append(Html(f'<strong class="sb-master">★ {word}</strong>') if role == "master"
                                  else word if role else "")
                 rows.append(cells)
-            parts.append(_table([*head, *chunk], rows, "sb-matrix", (18, 16)))
+            return _table([*head, *chunk], rows, "sb-matrix", (18, 16))
+
+        parts += _matrix(systems, matrix, _tag("h3", w("handout.matrix")))
         parts.append(_tag("p", w("handout.masters_note"), "sb-caption"))
     else:
         parts.append(_empty(w))
@@ -370,12 +387,14 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
     none = w("handout.no_equivalent")
     columns = _status_columns(spec, w)
     for entity, cells in values.items():
-        parts.append(_tag("h3", entity))
         shown = columns.get(entity) or list(systems[entity])
-        for chunk in _chunks(shown):
+
+        def mapping(chunk: Sequence[str], cells: dict[tuple[str, str], str] = cells, entity: str = entity) -> Html:
             rows = [[status, *(none if cells.get((status, s), "") == NO_EQUIVALENT else cells.get((status, s), "")
                                for s in chunk)] for status in statuses[entity]]
-            parts.append(_table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,)))
+            return _table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,))
+
+        parts += _matrix(shown, mapping, _tag("h3", entity))
     return _join(parts)
 
 
