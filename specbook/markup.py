@@ -27,9 +27,10 @@ _CHUNK = 20
 
 
 # A word this long that had to be cut into chunks (a pasted blob, not a name) gets its break points as
-# zero-width spaces: the PDF renderer measures a cell's narrowest width once per break opportunity, and an
-# element per break (or breaking anywhere) made a page of such words several times slower to lay out.
+# zero-width spaces every 8 characters: an element per break point, or breaking anywhere (the PDF renderer
+# then measures every character as a possible line end), made a page of such words several times slower.
 _BLOB = 60
+_BLOB_CHUNK = 8
 _ZERO_WIDTH_SPACE = "\u200b"
 
 
@@ -40,8 +41,11 @@ def _breakable(word: str) -> str:
     chunks = [p[i : i + _CHUNK] for p in pieces for i in range(0, len(p), _CHUNK)]
     if len(chunks) == len(pieces):
         return "<wbr>".join(escape(c, quote=True) for c in chunks)
-    joint = _ZERO_WIDTH_SPACE if len(word) > _BLOB else "<wbr>"
-    return f'<span class="sb-long">{joint.join(escape(c, quote=True) for c in chunks)}</span>'
+    if len(word) <= _BLOB:
+        return f'<span class="sb-long">{"<wbr>".join(escape(c, quote=True) for c in chunks)}</span>'
+    # a blob: short enough pieces that five columns of it share an A4 line
+    bits = [p[i : i + _BLOB_CHUNK] for p in pieces for i in range(0, len(p), _BLOB_CHUNK)]
+    return f'<span class="sb-long">{_ZERO_WIDTH_SPACE.join(escape(b, quote=True) for b in bits)}</span>'
 
 
 def esc(value: object, *, breaks: bool = True) -> Html:
