@@ -33,11 +33,13 @@ from specbook.definitions import (
 )
 from specbook.export.diagram import diagram_svg
 from specbook.markup import VIEW_MIME, Html, esc
-from specbook.model import NO_EQUIVALENT, Spec, flow_figures, status_columns, table_records
+from specbook.model import NO_EQUIVALENT, Spec, flow_figures, holders, table_records
 from specbook.values import format_count
 
-# At most this many systems side by side in one matrix; wider matrices continue in a second table.
+# At most this many systems side by side in one matrix on an A4 portrait page; a wider matrix goes on a
+# landscape page (the handout's named page "wide"), this many systems a table, continued in a second.
 MATRIX_COLUMNS = 5
+WIDE_COLUMNS = 10
 # The diagram's numbers are explained beside it up to this many flows; beyond, the flow tables do it.
 LEGEND_FLOWS = 30
 DIAGRAM_ANCHOR = "sb-diagram"  # the diagram's heading, listed in the contents (see section_bundle)
@@ -61,6 +63,18 @@ class _Words:
 
     def __init__(self, language: str) -> None:
         self.lang = language
+        self._records: dict[int, tuple[object, list[dict[str, Any]]]] = {}
+        self.groups: dict[str, tuple[object, dict[str, list[dict[str, Any]]]]] = {}
+
+    def records(self, spec: Spec, table: str) -> list[dict[str, Any]]:
+        """The rows of ``spec``'s ``table`` as plain values, converted once per rendering (a section of a
+        large spec reads the same tables once per entity or flow)."""
+        df = spec[table]
+        cached = self._records.get(id(df))
+        if cached is None or cached[0] is not df:
+            cached = (df, table_records(df))
+            self._records[id(df)] = cached
+        return cached[1]
 
     def __call__(self, key: str, /, **values: object) -> str:
         return lang.text(self.lang, key, **values)
@@ -120,6 +134,18 @@ def _empty(w: _Words) -> Html:
 
 def _chunks(items: Sequence[str], size: int = MATRIX_COLUMNS) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _matrix(systems: Sequence[str], table: Callable[[Sequence[str]], Html], heading: str = "") -> list[str]:
+    """One matrix of ``systems`` side by side (``table`` makes it for a run of them): on the page when they
+    fit A4 portrait, else on a landscape page, continued in a second table beyond :data:`WIDE_COLUMNS`."""
+    if len(systems) <= MATRIX_COLUMNS:
+        return [heading, table(systems)]
+    tables = "".join(table(chunk) for chunk in _chunks(systems, WIDE_COLUMNS))
+    return [f'{_WIDE}{heading}{tables}</div>']
+
+
+_WIDE = '<div class="sb-wide">'
 
 
 def _columns(table: str, section: str, skip: Iterable[str] = ()) -> tuple[Column, ...]:
@@ -246,15 +272,16 @@ def section_html(spec: Spec, key: str, report: Report) -> str:
                       f'{esc(w("ui." + state))}</p>')
     question = esc(w(f"sections.{key}.question"))
     body = _SECTIONS[key](spec, w, report)
+    wide = " sb-wide" if _WIDE in body else ""  # the section's title stays with its landscape matrix
     return (
-        f'<section class="sb-section sb-section-{key}" lang="{w.lang}">'
+        f'<section class="sb-section sb-section-{key}{wide}" lang="{w.lang}">'
         f'<h2 class="sb-h2" id="sb-{section.key}">{esc(w(f"sections.{key}.title"))}</h2>'
         f'{status}<p class="sb-question">{question}</p>{body}</section>'
     )
 
 
-def _records(spec: Spec, table: str) -> list[dict[str, Any]]:
-    return table_records(spec[table])
+def _records(spec: Spec, table: str, w: _Words | None = None) -> list[dict[str, Any]]:
+    return w.records(spec, table) if w is not None else table_records(spec[table])
 
 
 def _project(spec: Spec, w: _Words, report: Report) -> Html:
@@ -267,15 +294,15 @@ def _goal(spec: Spec, w: _Words, report: Report) -> Html:
     primary = g.other if g.primary == "other" and g.other.strip() else w.choice("goal", g.primary)
     pairs = [(lang.text(w.lang, "scalars.goal.primary"), primary),
              (lang.text(w.lang, "scalars.goal.problem"), g.problem)]
-    rows = _records(spec, "indicators")
+    rows = _records(spec, "indicators", w)
     table = _data_table(w, "indicators", _columns("indicators", "goal"), rows) if rows else _empty(w)
     return _join([_dl(pairs), table])
 
 
 def _systems(spec: Spec, w: _Words, report: Report) -> Html:
-    rows = _records(spec, "systems")
+    rows = _records(spec, "systems", w)
     table = _data_table(w, "systems", _columns("systems", "systems"), rows) if rows else _empty(w)
-    flows = _records(spec, "flows")
+    flows = _records(spec, "flows", w)
     if not rows and not flows:
         return table
     caption = _tag("p", w("handout.diagram_caption"), "sb-caption") if flows else ""
@@ -291,9 +318,9 @@ def _systems(spec: Spec, w: _Words, report: Report) -> Html:
 
 def _entities(spec: Spec, w: _Words, report: Report) -> Html:
     fields: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for f in _records(spec, "fields"):
+    for f in _records(spec, "fields", w):
         fields[f["entity"]].append(f)
-    entities = _records(spec, "entities")
+    entities = _records(spec, "entities", w)
     described = {e["name"]: e["description"] for e in entities}
     names = list(described) + [e for e in fields if e not in described]
     if not names:
@@ -312,7 +339,7 @@ def _entities(spec: Spec, w: _Words, report: Report) -> Html:
 def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
     roles: dict[tuple[str, str], dict[str, str]] = {}
     used_systems: dict[str, None] = {}
-    for r in _records(spec, "ownership"):
+    for r in _records(spec, "ownership", w):
         roles.setdefault((r["entity"], r["field"]), {})[r["system"]] = r["role"]
         used_systems[r["system"]] = None
     parts: list[str] = []
@@ -321,9 +348,9 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
         systems = [s for s in declared if s in used_systems] + [s for s in used_systems if s not in declared]
         entity_order = {n: i for i, n in enumerate(spec.names("entities"))}
         keys = sorted(roles, key=lambda k: (entity_order.get(k[0], len(entity_order)), k[1] != ""))
-        parts.append(_tag("h3", w("handout.matrix")))
         head = [w.label("ownership", "entity"), w.label("ownership", "field")]
-        for chunk in _chunks(systems):
+
+        def matrix(chunk: Sequence[str]) -> Html:
             rows = []
             for entity, fld in keys:
                 cells: list[object] = [entity, fld or Html(f'<span class="sb-muted">{esc(w("ui.whole_entity"))}'
@@ -334,11 +361,13 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
                     cells.append(Html(f'<strong class="sb-master">★ {word}</strong>') if role == "master"
                                  else word if role else "")
                 rows.append(cells)
-            parts.append(_table([*head, *chunk], rows, "sb-matrix", (18, 16)))
+            return _table([*head, *chunk], rows, "sb-matrix", (18, 16))
+
+        parts += _matrix(systems, matrix, _tag("h3", w("handout.matrix")))
         parts.append(_tag("p", w("handout.masters_note"), "sb-caption"))
     else:
         parts.append(_empty(w))
-    rules = [(e["name"], e["on_conflict"]) for e in _records(spec, "entities") if e["on_conflict"].strip()]
+    rules = [(e["name"], e["on_conflict"]) for e in _records(spec, "entities", w) if e["on_conflict"].strip()]
     if rules:
         parts += [_tag("h3", w("handout.disagreements")), _dl(rules)]
     return _join(parts)
@@ -348,7 +377,7 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
     values: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
     statuses: dict[str, dict[str, None]] = defaultdict(dict)
     systems: dict[str, dict[str, None]] = defaultdict(dict)
-    for r in _records(spec, "statuses"):
+    for r in _records(spec, "statuses", w):
         values[r["entity"]][(r["status"], r["system"])] = r["value"]
         statuses[r["entity"]][r["status"]] = None
         systems[r["entity"]][r["system"]] = None
@@ -356,14 +385,30 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
         return _empty(w)
     parts: list[str] = []
     none = w("handout.no_equivalent")
+    columns = _status_columns(spec, w)
     for entity, cells in values.items():
-        parts.append(_tag("h3", entity))
-        shown = status_columns(spec, entity) or list(systems[entity])
-        for chunk in _chunks(shown):
+        shown = columns.get(entity) or list(systems[entity])
+
+        def mapping(chunk: Sequence[str], cells: dict[tuple[str, str], str] = cells, entity: str = entity) -> Html:
             rows = [[status, *(none if cells.get((status, s), "") == NO_EQUIVALENT else cells.get((status, s), "")
                                for s in chunk)] for status in statuses[entity]]
-            parts.append(_table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,)))
+            return _table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,))
+
+        parts += _matrix(shown, mapping, _tag("h3", entity))
     return _join(parts)
+
+
+def _status_columns(spec: Spec, w: _Words) -> dict[str, list[str]]:
+    """:func:`specbook.model.status_columns` of every entity at once: the systems that hold it and those
+    in which a status value was typed for it, in declared order."""
+    declared = spec.names("systems")
+    held = holders(declared, w.records(spec, "ownership"), w.records(spec, "flows"))
+    typed: dict[str, set[str]] = defaultdict(set)
+    for r in w.records(spec, "statuses"):
+        if str(r["value"]).strip():
+            typed[r["entity"]].add(r["system"])
+    return {entity: [s for s in declared if s in found]
+            for entity in {*held, *typed} for found in [{*held.get(entity, ()), *typed.get(entity, ())}]}
 
 
 # Flow columns the frequency table shows beside the figures they give; the routes table shows the others.
@@ -371,7 +416,7 @@ _FREQUENCY = ("trigger", "volume_per_day", "max_delay_minutes", "why")
 
 
 def _flows(spec: Spec, w: _Words, report: Report) -> Html:
-    flows = _records(spec, "flows")
+    flows = _records(spec, "flows", w)
     if not flows:
         return _empty(w)
     no = w("handout.number")
@@ -414,7 +459,7 @@ def _flows(spec: Spec, w: _Words, report: Report) -> Html:
 
 
 def _success(spec: Spec, w: _Words, report: Report) -> Html:
-    flows = _records(spec, "flows")
+    flows = _records(spec, "flows", w)
     if not flows:
         return _empty(w)
     number = (w("handout.number"), 6, lambda n, _r: n)
@@ -426,7 +471,7 @@ _RUNBOOK = ("name", "notify", "notify_how", "operator_action", "stuck_after_minu
 
 
 def _errors(spec: Spec, w: _Words, report: Report) -> Html:
-    flows = _records(spec, "flows")
+    flows = _records(spec, "flows", w)
     if not flows:
         return _empty(w)
     cards = []
@@ -443,7 +488,7 @@ def _errors(spec: Spec, w: _Words, report: Report) -> Html:
 
 
 def _duplicates(spec: Spec, w: _Words, report: Report) -> Html:
-    rows = _records(spec, "duplicates")
+    rows = _records(spec, "duplicates", w)
     columns = _columns("duplicates", "duplicates")
     return _data_table(w, "duplicates", columns, rows, "sb-duplicates") if rows else _empty(w)
 
@@ -453,9 +498,9 @@ _BOX = Html('<span class="sb-box">☐</span>')
 
 def _acceptance(spec: Spec, w: _Words, report: Report) -> Html:
     steps: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for s in _records(spec, "steps"):
+    for s in _records(spec, "steps", w):
         steps[s["scenario"]].append(s)
-    scenarios = _records(spec, "scenarios")
+    scenarios = _records(spec, "scenarios", w)
     parts: list[str] = []
     box = ("", 5, lambda _n, _r: _BOX)
     lead = (box, (w("handout.number"), 6, lambda n, _r: n))
@@ -468,7 +513,7 @@ def _acceptance(spec: Spec, w: _Words, report: Report) -> Html:
         parts.append(_data_table(w, "steps", step_columns, rows, "sb-checklist", lead) if rows else _empty(w))
     if not scenarios:
         parts.append(_empty(w))
-    recs = [{**r, "rule": _computed(w, r)} for r in _records(spec, "reconciliations")]
+    recs = [{**r, "rule": _computed(w, r)} for r in _records(spec, "reconciliations", w)]
     parts.append(_tag("h3", w("handout.reconciliations")))
     columns = _columns("reconciliations", "acceptance", skip=COMPUTED)
     parts.append(_data_table(w, "reconciliations", columns, recs, "sb-checklist", (box,)) if recs else _empty(w))
@@ -519,7 +564,7 @@ def place(language: str, location: str) -> str:
 
 def _open_points(spec: Spec, w: _Words, report: Report) -> Html:
     parts: list[str] = []
-    marks = _records(spec, "open_points")
+    marks = _records(spec, "open_points", w)
     if marks:
         parts.append(_tag("h3", w("handout.to_confirm")))
         rows = [[place(w.lang, m["location"]), m["who"], m["note"]] for m in marks]
@@ -540,7 +585,7 @@ def _open_points(spec: Spec, w: _Words, report: Report) -> Html:
 
 def _signoff(spec: Spec, w: _Words, report: Report) -> Html:
     rows = []
-    for s in _records(spec, "signoff"):
+    for s in _records(spec, "signoff", w):
         signature = (Html(f'<span class="sb-tick">✓</span> {esc(w("handout.signed"))}') if s["signed"]
                      else Html('<span class="sb-line"></span>'))
         rows.append([s["role"], s["name"], s["organisation"], s["date"] or Html('<span class="sb-line"></span>'),
@@ -571,13 +616,35 @@ def _held(w: _Words, r: Mapping[str, Any]) -> Html:
 
 def system_fields_html(spec: Spec, entity: str) -> Html:
     """The fields of ``entity`` × the systems that hold it: each system's own name and format."""
-    w = _Words(spec.language)
-    rows = [r for r in _records(spec, "system_fields") if r["entity"] == entity]
+    return _system_fields(spec, _Words(spec.language), entity)
+
+
+def _by(rows: Iterable[dict[str, Any]], column: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[r[column]].append(r)
+    return grouped
+
+
+def _grouped(spec: Spec, w: _Words, table: str, column: str) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``table`` by their ``column``, grouped once per rendering."""
+    key = f"{table}.{column}"
+    df = spec[table]
+    cached = w.groups.get(key)
+    if cached is None or cached[0] is not df:
+        cached = (df, _by(w.records(spec, table), column))
+        w.groups[key] = cached
+    return cached[1]
+
+
+def _system_fields(spec: Spec, w: _Words, entity: str) -> Html:
+    rows = _grouped(spec, w, "system_fields", "entity").get(entity, [])
     if not rows:
         return Html("")
     systems = list(dict.fromkeys(r["system"] for r in rows))
     cells = {(r["field"], r["system"]): r for r in rows}
-    fields = [f for f in spec.fields_of(entity) if any((f, s) in cells for s in systems)]
+    own = [r["name"] for r in _grouped(spec, w, "fields", "entity").get(entity, [])]
+    fields = [f for f in own if any((f, s) in cells for s in systems)]
     parts = [_tag("h4", w("handout.field_names"))]
     for chunk in _chunks(systems, 3):
         body = []
@@ -594,33 +661,34 @@ def system_fields_html(spec: Spec, entity: str) -> Html:
 
 def _entities_with_names(spec: Spec, w: _Words, report: Report) -> Html:
     """The entities section followed, per entity, by its names and formats in each system."""
-    names = [e for e in spec.names("entities") if e in set(spec["system_fields"]["entity"].tolist())]
-    extra = [_join([_tag("h3", e), system_fields_html(spec, e)]) for e in names]
+    named = _grouped(spec, w, "system_fields", "entity")
+    names = [e for e in spec.names("entities") if e in named]
+    extra = [_join([_tag("h3", e), _system_fields(spec, w, e)]) for e in names]
     return _join([_entities(spec, w, report), *extra])
-
-
-def _system_field(spec: Spec) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {(r["entity"], r["field"], r["system"]): r for r in _records(spec, "system_fields")}
 
 
 def mapping_html(spec: Spec, flow: str) -> Html:
     """One flow's mapping: the table the contractor builds from, then the decisions in plain words."""
     w = _Words(spec.language)
-    f = next((r for r in _records(spec, "flows") if r["name"] == flow), None)
+    f = next((r for r in _records(spec, "flows", w) if r["name"] == flow), None)
     if f is None:
         raise KeyError(f"No flow named {flow!r}")
-    rows = [r for r in _records(spec, "mappings") if r["flow"] == flow]
+    return _mapping(spec, w, f)
+
+
+def _mapping(spec: Spec, w: _Words, f: dict[str, Any]) -> Html:
+    rows = _grouped(spec, w, "mappings", "flow").get(f["name"], [])
     if not rows:
         return _tag("p", w("handout.mapping_empty"), "sb-empty")
-    held = _system_field(spec)
-    kinds = {(r["entity"], r["name"]): r["kind"] for r in _records(spec, "fields")}
-    source, target, entity = f["source"], f["target"], f["entity"]
+    held = {(r["field"], r["system"]): r for r in _grouped(spec, w, "system_fields", "entity").get(f["entity"], [])}
+    kinds = {r["name"]: r["kind"] for r in _grouped(spec, w, "fields", "entity").get(f["entity"], [])}
+    source, target = f["source"], f["target"]
     body = []
     decisions: list[str] = []
     for r in rows:
         field, into = r["field"], r["target_field"] or r["field"]
-        a = held.get((entity, field, source), {})
-        b = held.get((entity, into, target), {})
+        a = held.get((field, source), {})
+        b = held.get((into, target), {})
 
         conversion = w.choice("conversion", r["conversion"])
         how = conversion or r["rule"] or ""
@@ -634,7 +702,7 @@ def mapping_html(spec: Spec, flow: str) -> Html:
         missing_line = f'<span class="sb-format">{esc(w.label("mappings", "on_missing"))}: {esc(missing)}</span>'
         body.append([label, _held(w, {**a, "note": ""}), _held(w, {**b, "note": ""}),
                      Html("<br>".join([*([esc(how)] if how else []), missing_line]) if missing else esc(how))])
-        decisions += _decisions(w, r, a, b, source, target, kinds.get((entity, field), ""))
+        decisions += _decisions(w, r, a, b, source, target, kinds.get(field, ""))
     head = [w.label("mappings", "field"), w("handout.source_name", system=source),
             w("handout.target_name", system=target), w.label("mappings", "conversion")]
     parts = [_table(head, body, "sb-mapping", (18, 26, 26, 30))]
@@ -675,14 +743,14 @@ def _decisions(w: _Words, r: dict[str, Any], a: dict[str, Any], b: dict[str, Any
 
 def _flows_with_mappings(spec: Spec, w: _Words, report: Report) -> Html:
     """The flows section followed by the field mapping of every flow."""
-    flows = _records(spec, "flows")
+    flows = _records(spec, "flows", w)
     if not flows:
         return _flows(spec, w, report)
     parts = [_flows(spec, w, report), _tag("h3", w("handout.mappings")),
              _tag("p", w("handout.mapping_caption"), "sb-caption")]
     for i, f in enumerate(flows, start=1):
         route = f"{i}. {f['name']}: {f['source'] or '—'} → {f['target'] or '—'}"
-        parts += [_tag("h4", route), mapping_html(spec, f["name"])]
+        parts += [_tag("h4", route), _mapping(spec, w, f)]
     return _join(parts)
 
 

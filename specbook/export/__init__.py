@@ -151,16 +151,15 @@ def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_e
         executed = execute(notebook, staged.folder, language=spec.language)
     part = _data_part(spec, staged.folder)
     if part:
-        from nbformat import from_dict
-
-        executed["cells"].append(from_dict({"id": "specbook-verify", "cell_type": "code", "metadata": {}, "source": "",
-                                            "execution_count": None,
-                                            "outputs": [{"output_type": "display_data", "metadata": {},
-                                                         "data": {"text/html": part}}]}))
+        executed["cells"].append({"id": "specbook-verify", "cell_type": "code", "metadata": {}, "source": "",
+                                  "execution_count": None,
+                                  "outputs": [{"output_type": "display_data", "metadata": {},
+                                               "data": {"text/html": part}}]})
     name = stem(spec)
-    from specbook.export import exporters
+    from specbook.export import handout, page
 
-    html = exporters.render_html(executed, staged.folder, name)
+    # the page the specbook_html exporter makes of this run, without importing nbconvert (see page.py)
+    html = page.page_html(handout.build(executed, fallback_title=name).as_resources())
     output_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if "html" in wanted:

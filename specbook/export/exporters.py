@@ -16,8 +16,7 @@ from nbformat import from_dict
 from traitlets import Bool, Integer, default
 
 from specbook.export import handout, run
-
-TEMPLATES = Path(__file__).parent / "templates"
+from specbook.export.page import TEMPLATE_FILE, TEMPLATE_NAME, TEMPLATES
 
 
 def run_workbook(nb: Any, folder: str | Path, timeout: int = run.TIMEOUT) -> Any:
@@ -45,11 +44,11 @@ class HandoutHTMLExporter(TemplateExporter):
 
     @default("template_name")
     def _template_name_default(self) -> str:
-        return "specbook_handout"
+        return TEMPLATE_NAME
 
     @default("template_file")
     def _template_file_default(self) -> str:
-        return "index.html.j2"
+        return TEMPLATE_FILE
 
     @default("extra_template_basedirs")
     def _default_extra_template_basedirs(self) -> list[str]:

@@ -10,6 +10,7 @@ before the first section.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ def _css_string(text: str) -> str:
     return '"' + "".join(ch if ch.isalnum() or ch in " .,:-/" else f"\\{ord(ch):x} " for ch in text) + '"'
 
 
+@functools.cache
 def stylesheet() -> str:
     return resources.files(__package__).joinpath("templates/specbook_handout/handout.css").read_text("utf-8")
 

@@ -9,12 +9,9 @@ is started. Any other code cell is the analyst's own, and the whole workbook the
 from __future__ import annotations
 
 import ast
-import asyncio
-import concurrent.futures
 import copy
 import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +164,9 @@ def execute(
 
     Works from plain code, from a worker thread of a server and from inside a running event loop (a
     notebook cell): the run gets an event loop of its own, in a helper thread when this one is busy."""
+    import asyncio  # only a run in a kernel needs an event loop (an export of specbook's own cells does not)
+    import concurrent.futures
+
     work = _execute(nb, Path(cwd), while_starting, timeout, language)
     try:
         asyncio.get_running_loop()
@@ -178,6 +178,8 @@ def execute(
 
 async def _execute(nb: str | Mapping[str, Any], cwd: Path, while_starting: Callable[[], None] | None,
                    timeout: int, language: str) -> Any:
+    import subprocess
+
     from jupyter_client.manager import AsyncKernelManager
 
     metadata = (json.loads(nb) if isinstance(nb, str) else nb).get("metadata", {})
