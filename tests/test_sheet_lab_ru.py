@@ -182,10 +182,7 @@ def test_a_system_in_use_is_not_removed_and_the_reason_shows_under_its_grid(lab:
 
 def test_a_step_moves_down_by_its_own_button(lab: tuple[Any, Path]) -> None:
     page, folder = lab
-    # the section's steps grid: the one whose rows can move
-    grid = page.get_by_role("grid", name=ru("sections.acceptance.title")).filter(
-        has=page.get_by_role("button", name=re.compile("^" + re.escape(str(lang.lookup("ru", "grid.row_down"))
-                                                                      .split("{name}")[0]))))
+    grid = page.get_by_role("grid", name=ru("forms.acceptance.steps"), exact=True)
     first = grid.get_by_role("row").nth(1).get_by_role("gridcell").nth(1).inner_text()
     spec = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
     scenario = spec["scenarios"][0]["name"]
