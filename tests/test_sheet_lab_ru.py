@@ -38,7 +38,7 @@ from test_browser import (
 )
 from workbook_support import ROOT
 
-from specbook import lang
+from specbook import lang, load
 from specbook.cli import main
 
 pytestmark = [pytest.mark.slow,
@@ -332,3 +332,29 @@ def test_no_english_word_in_any_control_or_menu_of_a_russian_workbook(lab: tuple
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "lab-ru-scan.png"), full_page=True)
     assert scan.found == {}, "\n".join(f"{w}: {sorted(p)[:3]}" for w, p in sorted(scan.found.items()))
+
+
+FLOW_NAMES = ["Заказы в СДЭК", "Оплаты за день", "Возвраты в 1С", "Статусы доставки из СДЭК", "Клиенты в Битрикс24",
+              "Остатки со склада", "Цены в магазин", "Чеки в налоговую", "Отмены заказов", "Счета юрлицам",
+              "Акты сверки", "Бонусы покупателей", "Отзывы о товарах", "Скидки и промокоды", "Заявки с сайта",
+              "Поставки от поставщиков", "Перемещения между складами", "Списания брака", "Выплаты курьерам",
+              "Сверка кассы за смену", "Пункты выдачи", "Новые товары в каталог", "Архив заказов за год",
+              "Рассылка «Ваш заказ готов»", "Долги покупателей", "Резервы под заказы", "Счета-фактуры",
+              "Отгрузки №2 за неделю", "Звонки из телефонии", "Итоги дня для директора"]
+
+
+def test_a_flow_name_typed_and_added_at_once_arrives_whole_thirty_times(lab: tuple[Any, Path]) -> None:
+    """The name box sends its text with the click: typing and clicking «Добавить поток» with no pause, 30 times,
+    stores 30 exact names (an ordinary text box beside a button lost the end of the name or all of it)."""
+    page, folder = lab
+    before = load(folder / "spec.yaml").names("flows")
+    box = page.get_by_label(ru("forms.add_label.flows"), exact=True)
+    add = page.get_by_role("button", name=re.compile(r"^\W*" + re.escape(ru("forms.add_to.flows", entity="")) + "$"))
+    for name in FLOW_NAMES:
+        box.click()
+        page.keyboard.type(name, delay=25)
+        add.click()  # no pause: the click follows the last keystroke at once
+    _wait(_spec_holds(folder, lambda spec: len(spec.names("flows")) >= len(before) + len(FLOW_NAMES)),
+          SAVE_TIMEOUT, "thirty flows in spec.yaml")
+    assert load(folder / "spec.yaml").names("flows") == before + FLOW_NAMES
+    assert box.input_value() == ""
