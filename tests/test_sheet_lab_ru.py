@@ -358,3 +358,45 @@ def test_a_flow_name_typed_and_added_at_once_arrives_whole_thirty_times(lab: tup
           SAVE_TIMEOUT, "thirty flows in spec.yaml")
     assert load(folder / "spec.yaml").names("flows") == before + FLOW_NAMES
     assert box.input_value() == ""
+
+
+HEADER_WORDS = """(grid) => {
+  // every header of the grid: its words, and those cut (wider than the title's box) or broken over two lines
+  const out = [];
+  for (const title of grid.querySelectorAll('[role=columnheader] .tabulator-col-title')) {
+    const text = title.textContent.trim();
+    if (!text || title.getBoundingClientRect().width === 0) continue;
+    const node = title.firstChild && title.firstChild.nodeType === Node.TEXT_NODE ? title.firstChild : null;
+    const broken = [];
+    if (node) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.textContent))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+    out.push({text, cut: title.scrollWidth > title.clientWidth + 1, broken});
+  }
+  return out;
+}"""
+
+
+def test_column_headers_wrap_between_words_and_are_never_cut(lab: tuple[Any, Path]) -> None:
+    page, _folder = lab
+    seen: list[str] = []
+    problems: list[str] = []
+    for grid in page.get_by_role("grid").all():
+        if not grid.is_visible():
+            continue
+        grid.scroll_into_view_if_needed()
+        for header in grid.evaluate(HEADER_WORDS):
+            seen.append(header["text"])
+            if header["cut"] or header["broken"]:
+                problems.append(f"{header['text']!r}: cut={header['cut']} broken={header['broken']}")
+    assert any(" " in text for text in seen), seen  # headers of several words were looked at
+    assert problems == []
+
