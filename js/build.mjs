@@ -1,4 +1,5 @@
-// Builds the grid's bundle shipped inside the package: specbook/forms/static/grid.js and grid.css, and
+// Builds the bundles shipped inside the package: specbook/forms/static/grid.js and grid.css (the grid),
+// namebox.js and namebox.css (a name box and its button), and
 // grid.sources.sha256, the digest of what they were built from (tests compare it with the sources).
 // From this folder: `npm ci && npm run build` (or `node build.mjs OUTDIR` to build elsewhere).
 import { build } from "esbuild";
@@ -24,7 +25,7 @@ export function sourcesDigest() {
 }
 
 await build({
-  entryPoints: { grid: path.join(here, "src", "grid.js") },
+  entryPoints: { grid: path.join(here, "src", "grid.js"), namebox: path.join(here, "src", "namebox.js") },
   bundle: true,
   format: "esm",
   minify: true,

@@ -372,8 +372,7 @@ def test_flow_choices_are_limited_to_declared_names(wb: Workbook) -> None:
 
 def test_adding_a_flow_and_answering_it(wb: Workbook) -> None:
     flows = section_form(wb, "flows")
-    flows.picker.name_input.value = "Refunds to CRM"
-    flows.picker.add_button.click()
+    flows.picker.add_box.submit("Refunds to CRM")
     assert flows.picker.current == "Refunds to CRM"
     fields = flows.details.fields
     fields["entity"].input.value = "Payment"
@@ -439,14 +438,14 @@ def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -
     save_mark(wb, "flows[Payments to CRM].stuck_after_minutes", "Finance director")
     flows = section_form(wb, "flows")
     flows.picker.dropdown.value = "Payments to CRM"
-    flows.picker.rename.input.value = "Payments into CRM"
+    flows.picker.rename.input.submit("Payments into CRM")
     disk = on_disk(wb)
     assert disk.names("flows") == ["Orders to CRM", "Payments into CRM"]
     assert records(disk, "steps")[3]["covers"] == "Payments into CRM"
     assert records(disk, "reconciliations")[0]["covers"] == "Payments into CRM"
     assert records(disk, "open_points")[0]["location"] == "flows[Payments into CRM].stuck_after_minutes"
     assert flows.picker.current == "Payments into CRM"
-    flows.picker.rename.input.value = "Orders to CRM"
+    flows.picker.rename.input.submit("Orders to CRM")
     assert flows.picker.rename.message.text == lang.text("en", "forms.errors.duplicate", value="Orders to CRM")
     flows.picker.remove_button.click()
     assert "cannot be removed" in flows.picker.message.text
@@ -455,9 +454,9 @@ def test_renaming_a_flow_follows_steps_reconciliations_and_marks(wb: Workbook) -
 def test_a_mark_on_a_flow_whose_name_holds_a_slash_follows_its_rename(wb: Workbook) -> None:
     flows = section_form(wb, "flows")
     flows.picker.dropdown.value = "Payments to CRM"
-    flows.picker.rename.input.value = "Card/payments"
+    flows.picker.rename.input.submit("Card/payments")
     save_mark(wb, location("flows", ("Card/payments",), "trigger"), "Finance director")
-    flows.picker.rename.input.value = "Payments into CRM"
+    flows.picker.rename.input.submit("Payments into CRM")
     assert records(on_disk(wb), "open_points")[0]["location"] == "flows[Payments into CRM].trigger"
 
 
@@ -501,8 +500,7 @@ def test_duplicates_key_fields_come_from_the_entity(wb: Workbook) -> None:
 
 def test_acceptance_scenarios_with_ordered_steps(wb: Workbook) -> None:
     form = section_form(wb, "acceptance")
-    form.picker.name_input.value = "Payment fails"
-    form.picker.add_button.click()
+    form.picker.add_box.submit("Payment fails")
     assert form.picker.current == "Payment fails"
     assert form.steps.row_ids == []
     for action in ("Pay with a declined card", "Open the order in the CRM", "Check the log"):
@@ -786,6 +784,7 @@ def _all_widgets(widget: Any) -> Iterator[Any]:
 @pytest.mark.parametrize("fixture", ["wb", "wb_ru"])
 def test_every_input_has_a_visible_label_tied_to_it_and_every_button_a_unique_name(
         fixture: str, request: pytest.FixtureRequest) -> None:
+    from specbook.forms.namebox import NameBox
     from specbook.forms.sheet import Sheet
 
     wb = request.getfixturevalue(fixture)
@@ -795,6 +794,10 @@ def test_every_input_has_a_visible_label_tied_to_it_and_every_button_a_unique_na
         for w in _all_widgets(form.widget):
             if isinstance(w, W.Button) and w.layout.display != "none":
                 names.append(w.description)
+            elif isinstance(w, NameBox):
+                assert w.label, key  # the box's visible label, tied to its text line in the page
+                if w.button:
+                    names.append(w.button)
             elif isinstance(w, Sheet):
                 assert w.label, key
                 if w.add_button:

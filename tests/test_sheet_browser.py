@@ -190,7 +190,8 @@ def test_a_pick_list_in_the_cell_offers_only_valid_values(page_and_log: tuple[An
     before = len(_edits(log))
     _cell(page, "Системы", "Tilda", 1).click()
     page.keyboard.type("Плат", delay=40)
-    page.get_by_text("Платёжный сервис", exact=True).click()
+    # the cell's pick list is a listbox named by its column, its items options
+    page.get_by_role("listbox", name="Тип").get_by_role("option", name="Платёжный сервис", exact=True).click()
     edits = _until(log, before + 1)[before:]
     assert edits[0]["changes"] == [["r1", "kind", "pay"]]
     _cell(page, "Системы", "Tilda", 1).get_by_text("Платёжный сервис").wait_for()

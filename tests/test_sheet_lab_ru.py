@@ -38,7 +38,7 @@ from test_browser import (
 )
 from workbook_support import ROOT
 
-from specbook import lang
+from specbook import lang, load
 from specbook.cli import main
 
 pytestmark = [pytest.mark.slow,
@@ -329,3 +329,71 @@ def test_no_english_word_in_any_control_or_menu_of_a_russian_workbook(lab: tuple
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "lab-ru-scan.png"), full_page=True)
     assert scan.found == {}, "\n".join(f"{w}: {sorted(p)[:3]}" for w, p in sorted(scan.found.items()))
+
+
+FLOW_NAMES = ["Заказы в СДЭК", "Оплаты за день", "Возвраты в 1С", "Статусы доставки из СДЭК", "Клиенты в Битрикс24",
+              "Остатки со склада", "Цены в магазин", "Чеки в налоговую", "Отмены заказов", "Счета юрлицам",
+              "Акты сверки", "Бонусы покупателей", "Отзывы о товарах", "Скидки и промокоды", "Заявки с сайта",
+              "Поставки от поставщиков", "Перемещения между складами", "Списания брака", "Выплаты курьерам",
+              "Сверка кассы за смену", "Пункты выдачи", "Новые товары в каталог", "Архив заказов за год",
+              "Рассылка «Ваш заказ готов»", "Долги покупателей", "Резервы под заказы", "Счета-фактуры",
+              "Отгрузки №2 за неделю", "Звонки из телефонии", "Итоги дня для директора"]
+
+
+def test_a_flow_name_typed_and_added_at_once_arrives_whole_thirty_times(lab: tuple[Any, Path]) -> None:
+    """The name box sends its text with the click: typing and clicking «Добавить поток» with no pause, 30 times,
+    stores 30 exact names (an ordinary text box beside a button lost the end of the name or all of it)."""
+    page, folder = lab
+    before = load(folder / "spec.yaml").names("flows")
+    box = page.get_by_label(ru("forms.add_label.flows"), exact=True)
+    add = page.get_by_role("button", name=re.compile(r"^\W*" + re.escape(ru("forms.add_to.flows", entity="")) + "$"))
+    for name in FLOW_NAMES:
+        box.click()
+        page.keyboard.type(name, delay=25)
+        add.click()  # no pause: the click follows the last keystroke at once
+    _wait(_spec_holds(folder, lambda spec: len(spec.names("flows")) >= len(before) + len(FLOW_NAMES)),
+          SAVE_TIMEOUT, "thirty flows in spec.yaml")
+    assert load(folder / "spec.yaml").names("flows") == before + FLOW_NAMES
+    assert box.input_value() == ""
+
+
+HEADER_WORDS = """(grid) => {
+  // every header of the grid: its words, and those cut (wider than the title's box) or broken over two lines
+  const out = [];
+  for (const title of grid.querySelectorAll('[role=columnheader] .tabulator-col-title')) {
+    const text = title.textContent.trim();
+    if (!text || title.getBoundingClientRect().width === 0) continue;
+    const node = title.firstChild && title.firstChild.nodeType === Node.TEXT_NODE ? title.firstChild : null;
+    const broken = [];
+    if (node) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.textContent))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+    out.push({text, cut: title.scrollWidth > title.clientWidth + 1, broken});
+  }
+  return out;
+}"""
+
+
+def test_column_headers_wrap_between_words_and_are_never_cut(lab: tuple[Any, Path]) -> None:
+    page, _folder = lab
+    seen: list[str] = []
+    problems: list[str] = []
+    for grid in page.get_by_role("grid").all():
+        if not grid.is_visible():
+            continue
+        grid.scroll_into_view_if_needed()
+        for header in grid.evaluate(HEADER_WORDS):
+            seen.append(header["text"])
+            if header["cut"] or header["broken"]:
+                problems.append(f"{header['text']!r}: cut={header['cut']} broken={header['broken']}")
+    assert any(" " in text for text in seen), seen  # headers of several words were looked at
+    assert problems == []
+

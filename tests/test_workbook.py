@@ -71,8 +71,7 @@ def test_every_answer_is_back_after_a_restart(tmp_path: Path) -> None:
     wb = make_workbook(folder)
     section_form(wb, "goal").problem.input.value = "Two hours a day of copying"
     flows = section_form(wb, "flows")
-    flows.picker.name_input.value = "Stock to shop"
-    flows.picker.add_button.click()
+    flows.picker.add_box.submit("Stock to shop")
     flows.details.fields["trigger"].input.value = "hourly"
     systems = section_form(wb, "systems").systems
     type_cell(systems, systems.label("contact"), 1, "Olga Orlova")

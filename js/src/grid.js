@@ -12,6 +12,8 @@ const ROW_ID = "__id";
 const ROW_NAME = "__name"; // the row's words in its actions' names; the field of the actions column
 const ROW_ACTIONS = "__actions";
 const ACTION_SIGNS = { remove: "\u2715", up: "\u2191", down: "\u2193" };
+// A header's room beside its words: the padding of its box and the handle of its column menu.
+const HEADER_EXTRA = 40;
 let nextView = 0;
 
 function field(index) {
@@ -204,6 +206,25 @@ function render({ model, el }) {
     }];
   }
 
+  // The width in pixels of the longest word of a header, in the header's own font (measured once per word).
+  const measured = new Map();
+  let ruler = null;
+  function longestWord(text) {
+    let widest = 0;
+    for (const word of String(text || "").split(/\s+/)) {
+      if (!word) continue;
+      if (!measured.has(word)) {
+        ruler = ruler || document.createElement("canvas").getContext("2d");
+        if (!ruler) return 0;
+        const style = getComputedStyle(el);
+        ruler.font = `bold ${style.fontSize || "13px"} ${style.fontFamily || "sans-serif"}`;
+        measured.set(word, Math.ceil(ruler.measureText(word).width));
+      }
+      widest = Math.max(widest, measured.get(word));
+    }
+    return widest;
+  }
+
   function columnDefs() {
     const cols = columns();
     return cols.map((col, index) => {
@@ -214,7 +235,9 @@ function render({ model, el }) {
         headerSort: false,
         headerMenu: headerMenu,
         widthGrow: col.width || 1,
-        minWidth: col.kind === "choice" ? 110 : 90,
+        // headers wrap between words, never inside one: the column is at least as wide as its longest word
+        headerWordWrap: true,
+        minWidth: Math.max(col.kind === "choice" ? 110 : 90, longestWord(col.label) + HEADER_EXTRA),
         responsive: col.secondary ? 2 : 0,
         variableHeight: true,
         formatter: (cell) => {
@@ -227,7 +250,20 @@ function render({ model, el }) {
       if (col.kind === "choice") {
         def.editor = "list";
         def.editorParams = {
-          values: (col.choices || []).map(([value, label]) => ({ value, label })),
+          // each item is an option of a listbox named by its column, so people and tests find it by role
+          values: (col.choices || []).map(([value, label]) => ({ value, label, elementAttributes: { role: "option" } })),
+          itemFormatter: (label, _value, _item, element) => {
+            queueMicrotask(() => {
+              const list = element.parentElement;
+              if (list && list.getAttribute("role") !== "listbox") {
+                list.setAttribute("role", "listbox");
+                list.setAttribute("aria-label", col.label);
+              }
+            });
+            const words = document.createElement("span");
+            words.textContent = label == null ? "" : String(label);
+            return words;
+          },
           autocomplete: true,
           freetext: false,
           allowEmpty: true,

@@ -10,7 +10,8 @@ import ipywidgets as W
 
 from specbook import edits, lang
 from specbook.definitions import CHOICES, TABLE
-from specbook.forms.widgets import Bound, Form, Message, labelled, set_options
+from specbook.forms.namebox import NameBox
+from specbook.forms.widgets import LABEL_WIDTH, Bound, Form, Message, labelled, set_options
 from specbook.model import reference_names
 from specbook.session import Change, Session
 
@@ -30,28 +31,24 @@ class Picker(Form):
         self.dropdown = W.Dropdown(options=[], layout=W.Layout(width="auto"))
         self.dropdown.observe(self._picked, names="value")
         name_label = lang.label(self.language, table, "name")
-        # Sent whole when the box loses focus, which is before the Add button's click is: typed at
-        # once, the value would go out key by key, held back behind its own unanswered updates while
-        # the click overtakes them (a flow «Заказы в СДЭК» stored as «Заказы в»).
-        self.name_input = W.Text(placeholder=f"{name_label} — {self.text('forms.new_placeholder')}",
-                                 continuous_update=False,
-                                 description=self.text(f"forms.add_label.{table}"),
-                                 style={"description_width": "initial"}, layout=W.Layout(width="30em"))
-        self.add_button = W.Button(description=self.text(f"forms.add_to.{table}", entity=""), icon="plus",
-                                   layout=W.Layout(width="auto"))
+        # the typed name travels with the click that adds it (one message): nothing typed is lost or cut
+        self.add_box = NameBox(label=self.text(f"forms.add_label.{table}"),
+                               placeholder=f"{name_label} — {self.text('forms.new_placeholder')}",
+                               button=self.text(f"forms.add_to.{table}", entity=""), width="30em",
+                               on_submit=self._add)
         self.remove_button = W.Button(description=self.text("forms.remove"), icon="trash",
                                       layout=W.Layout(width="auto"))
-        self.rename = Bound(self, W.Text(continuous_update=False), read=lambda: self.current or "",
-                            write=self._rename, tables=(), at_once=True)
-        self.add_button.on_click(lambda _b: self._add())
+        # the rename box commits on leaving it or on Enter, its text in that same message
+        self.rename = Bound(self, NameBox(label=self.text("forms.rename"), label_width=LABEL_WIDTH),
+                            read=lambda: self.current or "", write=self._rename, tables=(), at_once=True)
         self.remove_button.on_click(lambda _b: self._remove())
         if manage:
             self.dropdown.layout = W.Layout(flex="1 1 auto", width="auto")
             pick = W.HBox([self.dropdown, self.remove_button], layout=W.Layout(flex="1 1 auto"))
             rows: list[W.Widget] = [
-                W.HBox([self.name_input, self.add_button]),
+                self.add_box,
                 labelled(label, pick, self.message),
-                labelled(self.text("forms.rename"), self.rename.input, self.rename.message),
+                W.VBox([self.rename.input, self.rename.message.widget]),
             ]
         else:
             rows = [labelled(label, self.dropdown, self.message)]
@@ -86,16 +83,15 @@ class Picker(Form):
         for listener in self.listeners:
             listener()
 
-    def _add(self) -> None:
-        name = self.name_input.value.strip()
+    def _add(self, text: str) -> bool:
+        """Adds a row named ``text`` (as typed in the name box); whether it was added."""
+        name = text.strip()
 
         def add() -> None:
             edits.add_row(self.wb.spec, self.table, {"name": name})
             self.current = name
 
-        if self.edit(add, self.table, message=self.message, at_once=True):
-            with self.quiet():
-                self.name_input.value = ""
+        return self.edit(add, self.table, message=self.message, at_once=True)
 
     def _rename(self, text: Any) -> None:
         row = self.row
