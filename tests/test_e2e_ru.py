@@ -121,13 +121,6 @@ def _add_by_name(page: Any, box: Any, button: Any, name: str, human: bool) -> No
     button.click()
 
 
-def _add_by_picker(page: Any, box: Any, button: Any, name: str) -> None:
-    """A flow or a scenario by name: typed with no pause, and Add clicked at once after the last key."""
-    box.click()
-    _type(page, name, False)
-    button.click()
-
-
 def _wait_row(grid: Any, text: str) -> None:
     grid.get_by_role("gridcell", name=text, exact=True).wait_for()
 
@@ -230,7 +223,7 @@ def enter_spec(page: Any) -> None:
     add = flows.get_by_role("button", name=re.compile(r"^\W*Добавить поток$"))
     source = flows.get_by_label("Откуда", exact=True)
     for name, entity, start, end, trigger, delay in FLOWS:
-        _add_by_picker(page, box, add, name)
+        _add_by_name(page, box, add, name, False)
         page.wait_for_function("([el, n]) => el.value === n && !el.disabled",
                                arg=[flows.get_by_label("Переименовать в", exact=True).element_handle(), name],
                                timeout=STEP_TIMEOUT_MS)
@@ -258,8 +251,8 @@ def enter_spec(page: Any) -> None:
             _type_cell(page, statuses, name, system, value, box)
 
     acceptance = _section(page, "8. Приёмка")
-    _add_by_picker(page, acceptance.get_by_label("Новый сценарий", exact=True),
-                   acceptance.get_by_role("button", name=re.compile(r"^\W*Добавить сценарий$")), SCENARIO)
+    _add_by_name(page, acceptance.get_by_label("Новый сценарий", exact=True),
+                 acceptance.get_by_role("button", name=re.compile(r"^\W*Добавить сценарий$")), SCENARIO, False)
     description = acceptance.get_by_label("Описание", exact=True)
     page.wait_for_function("(el) => !el.disabled", arg=description.element_handle(), timeout=STEP_TIMEOUT_MS)
     description.click()
