@@ -227,7 +227,7 @@ def _start_kernel(page: Any) -> None:
 def _run_all(page: Any, attempts: int = 4) -> None:
     """Run > Run All Cells until every form is shown. A run started while JupyterLab is still connecting
     its new kernel can stop after the first cell; when the kernel has been idle with nothing queued for a
-    few seconds and forms are missing, run all cells again (harmless: the workbook only reads the spec)."""
+    while no new form appears, run all cells again (harmless: the workbook only reads the spec)."""
     state = ("() => ({forms: document.querySelectorAll('.specbook-section').length,"
              " busy: Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
              " || !document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")})")
@@ -236,15 +236,17 @@ def _run_all(page: Any, attempts: int = 4) -> None:
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         quiet_since: float | None = None
+        shown = -1
         while time.monotonic() < deadline:
             now = page.evaluate(state)
             if now["forms"] >= SECTIONS:
                 return
-            if now["busy"]:
+            if now["busy"] or now["forms"] != shown:  # still running, or the page still drawing what came
                 quiet_since = None
+                shown = now["forms"]
             elif quiet_since is None:
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since > 8:
+            elif time.monotonic() - quiet_since > 20:
                 break  # stalled: run again
             time.sleep(0.5)
     raise AssertionError("the workbook's forms did not all appear")
