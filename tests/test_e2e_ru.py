@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -224,10 +225,11 @@ def enter_spec(page: Any) -> None:
     source = flows.get_by_label("Откуда", exact=True)
     for name, entity, start, end, trigger, delay in FLOWS:
         _add_by_name(page, box, add, name, False)
-        page.wait_for_function("([el, n]) => el.value === n && !el.disabled",
-                               arg=[flows.get_by_label("Переименовать в", exact=True).element_handle(), name],
-                               timeout=STEP_TIMEOUT_MS)
-        page.wait_for_function("(el) => !el.disabled", arg=source.element_handle(), timeout=STEP_TIMEOUT_MS)
+        # locators, not element handles: the name box may draw its input anew when the new flow is chosen
+        rename = flows.get_by_label("Переименовать в", exact=True)
+        expect(rename).to_have_value(name, timeout=STEP_TIMEOUT_MS)
+        expect(rename).to_be_enabled(timeout=STEP_TIMEOUT_MS)
+        expect(source).to_be_enabled(timeout=STEP_TIMEOUT_MS)
         flows.get_by_label("Сущность", exact=True).select_option(label=entity)
         source.select_option(label=start)
         flows.get_by_label("Куда", exact=True).select_option(label=end)
