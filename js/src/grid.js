@@ -7,6 +7,7 @@
 import { TabulatorFull as Tabulator } from "tabulator-tables";
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./grid.css";
+import { uniqueId } from "./ids.js";
 
 const ROW_ID = "__id";
 const ROW_NAME = "__name"; // the row's words in its actions' names; the field of the actions column
@@ -14,7 +15,6 @@ const ROW_ACTIONS = "__actions";
 const ACTION_SIGNS = { remove: "\u2715", up: "\u2191", down: "\u2193" };
 // A header's room beside its words: the padding of its box and the handle of its column menu.
 const HEADER_EXTRA = 40;
-let nextView = 0;
 
 function field(index) {
   return `c${index}`;
@@ -81,7 +81,7 @@ function textNode(value, wrap) {
 }
 
 function render({ model, el }) {
-  const view = `v${Date.now().toString(36)}${(nextView++).toString(36)}`;
+  const view = uniqueId("v");
   let seq = 0;
   let acked = 0;
   const pending = new Map(); // "row\u0000column" -> seq of the last local change not yet answered

@@ -10,12 +10,10 @@
 // back into the box if the person has not typed anything else meanwhile.
 
 import "./namebox.css";
-
-let views = 0;
+import { uniqueId } from "./ids.js";
 
 function render({ model, el }) {
-  views += 1;
-  const id = `specbook-namebox-${Date.now().toString(36)}-${views}`;
+  const id = uniqueId("specbook-namebox");
   let seq = 0;
   let sent = null; // the text last sent and not yet answered
 
