@@ -1,7 +1,9 @@
 """Customer mode: the same workbook, served code-free by Voila on this machine.
 
 ``serve(folder)`` runs the folder's ``workbook.ipynb`` (or the packaged template, pointed at the folder's
-spec) in Voila on 127.0.0.1 and prints the address to open once the page answers. What the customer enters
+spec) in Voila on 127.0.0.1 and prints the address to open once a page opens at once: the server answers and
+its preheated kernel has imported the workbook (the kernel says so by creating a file; asking for the page to
+find out would use up that kernel, and start a second one). What the customer enters
 goes through the same forms into the same ``spec.yaml``; Voila shows the forms only — no code, no file, no
 column identifiers.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import tempfile
 import threading
 import time
 import urllib.error
@@ -30,7 +33,7 @@ from typing import Any
 
 from specbook.scaffold import WORKBOOK_FILE, template_path
 from specbook.storage import load, resolve
-from specbook.workbook import SPEC_ENV
+from specbook.workbook import READY_ENV, SPEC_ENV
 
 HOST = "127.0.0.1"
 HOST_NAMES = ("localhost",)  # besides loopback addresses, which are always accepted
@@ -137,25 +140,28 @@ def _identity_provider() -> type:
     return PageIdentityProvider
 
 
-def _answers(address: str) -> bool:
+def _serving(address: str) -> bool:
+    """Whether the server answers at ``address`` at all (any HTTP status: nothing that starts a kernel is asked)."""
     try:
-        with urllib.request.urlopen(address, timeout=30) as response:
-            return bool(response.status == 200)
-    except (OSError, urllib.error.URLError):
+        with urllib.request.urlopen(address, timeout=30):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
         return False
 
 
-def _announce_when_ready(address: str, timeout: float = READY_TIMEOUT) -> None:
-    """Print ``address`` once the page answers there (or, failing that, after ``timeout``)."""
+def _announce_when_ready(address: str, server: str, ready: Path, timeout: float = READY_TIMEOUT) -> None:
+    """Print ``address`` once the server answers at ``server`` and ``ready`` exists (or after ``timeout``)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not _answers(address):
-        time.sleep(0.5)
+    while time.monotonic() < deadline and not (ready.exists() and _serving(server)):
+        time.sleep(0.3)
     print(address, flush=True)
 
 
 def serve(folder: str | os.PathLike[str], port: int | None = None, *, idle_timeout: int = IDLE_TIMEOUT,
           cull_interval: int = CULL_INTERVAL) -> int:
-    """Serve the workbook of ``folder`` until interrupted; prints its URL once the page answers."""
+    """Serve the workbook of ``folder`` until interrupted; prints its URL once a page would open at once."""
     spec_path = resolve(folder)
     load(spec_path)  # a missing or broken spec is reported here, in words, before anything starts
     port = choose_port(port)
@@ -165,7 +171,11 @@ def serve(folder: str | os.PathLike[str], port: int | None = None, *, idle_timeo
     from voila.app import Voila
 
     address = url(port, token)
-    threading.Thread(target=_announce_when_ready, args=(address,), daemon=True).start()
-    Voila.launch_instance(argv=voila_argv(spec_path.parent, port),
-                          config=voila_config(token, idle_timeout, cull_interval))
+    with tempfile.TemporaryDirectory(prefix="specbook-app-") as scratch:
+        ready = Path(scratch) / "kernel-ready"
+        os.environ[READY_ENV] = str(ready)
+        server = f"http://{HOST}:{port}/voila/static/"
+        threading.Thread(target=_announce_when_ready, args=(address, server, ready), daemon=True).start()
+        Voila.launch_instance(argv=voila_argv(spec_path.parent, port),
+                              config=voila_config(token, idle_timeout, cull_interval))
     return 0

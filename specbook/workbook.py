@@ -39,6 +39,10 @@ STATIC_ENV = "SPECBOOK_STATIC"
 # the workbook template against a given spec, e.g. in tests and in customer mode).
 SPEC_ENV = "SPECBOOK_SPEC"
 
+# In customer mode: a file a preheated kernel creates once it has imported the workbook and waits for its page,
+# so that the address is printed when a page opens at once (see ``specbook.app``).
+READY_ENV = "SPECBOOK_READY_FILE"
+
 _log = logging.getLogger(__name__)
 
 
@@ -283,6 +287,12 @@ def _wait_for_the_page() -> None:
     if os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import wait_for_request  # only ever inside a Voila kernel
 
+        ready = os.environ.get(READY_ENV)
+        if ready:
+            try:
+                Path(ready).touch()
+            except OSError:  # the server then announces its address after its own time limit
+                logging.getLogger(__name__).warning("could not tell the server this kernel is ready: %s", ready)
         wait_for_request()
 
 
