@@ -1,4 +1,5 @@
-// Builds the bundles shipped inside the package: specbook/forms/static/grid.js and grid.css (the grid),
+// Builds the bundles shipped inside the package: specbook/forms/static/grid.js and grid.css (the grid's code
+// and style, sent to the page once), sheet.js (each grid's loader of that code),
 // namebox.js and namebox.css (a name box and its button), and
 // grid.sources.sha256, the digest of what they were built from (tests compare it with the sources).
 // From this folder: `npm ci && npm run build` (or `node build.mjs OUTDIR` to build elsewhere).
@@ -25,7 +26,11 @@ export function sourcesDigest() {
 }
 
 await build({
-  entryPoints: { grid: path.join(here, "src", "grid.js"), namebox: path.join(here, "src", "namebox.js") },
+  entryPoints: {
+    grid: path.join(here, "src", "grid.js"),
+    sheet: path.join(here, "src", "sheet.js"),
+    namebox: path.join(here, "src", "namebox.js"),
+  },
   bundle: true,
   format: "esm",
   minify: true,

@@ -322,5 +322,5 @@ def test_rebuilding_from_the_lock_reproduces_the_bundle(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     subprocess.run(["node", "build.mjs", str(out)], cwd=work, check=True, capture_output=True, timeout=600)
-    for name in ("grid.js", "grid.css", "namebox.js", "namebox.css", "grid.sources.sha256"):
+    for name in ("grid.js", "grid.css", "sheet.js", "namebox.js", "namebox.css", "grid.sources.sha256"):
         assert (out / name).read_bytes() == (STATIC / name).read_bytes(), name

@@ -8,6 +8,7 @@ import { TabulatorFull as Tabulator } from "tabulator-tables";
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 import "./grid.css";
 import { uniqueId } from "./ids.js";
+import { publish } from "./library.js";
 
 const ROW_ID = "__id";
 const ROW_NAME = "__name"; // the row's words in its actions' names; the field of the actions column
@@ -583,4 +584,9 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+// The grid library's model: on the page once, it hands the grid's code to every grid's loader.
+export default {
+  initialize() {
+    publish({ render });
+  },
+};

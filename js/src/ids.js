@@ -6,5 +6,5 @@ const KEY = "__specbookViews";
 
 export function uniqueId(prefix) {
   globalThis[KEY] = (globalThis[KEY] || 0) + 1;
-  return `${prefix}-${globalThis[KEY].toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return `${prefix}-${globalThis[KEY].toString(36)}`;
 }

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anywidget
+import ipywidgets as widgets
 import traitlets as T
 
 from specbook import lang
@@ -171,6 +172,26 @@ def _rows_json(rows: Iterable[Row | tuple[str, Sequence[str]]]) -> list[dict[str
     return out
 
 
+class GridLibrary(anywidget.AnyWidget):
+    """The grid's code and style, sent to the page once however many grids it shows: each grid's own model
+    carries only a loader that waits for this one (half a megabyte in each of sixteen grids made a page's
+    widget state 8 MB). Never displayed; see :func:`grid_library`."""
+
+    _esm = STATIC / "grid.js"
+    _css = STATIC / "grid.css"
+
+
+_library: GridLibrary | None = None
+
+
+def grid_library() -> GridLibrary:
+    """The kernel's one grid library (a new one if the last was closed)."""
+    global _library
+    if _library is None or _library.comm is None:
+        _library = GridLibrary()
+    return _library
+
+
 class Sheet(anywidget.AnyWidget):
     """A spreadsheet grid of ``columns`` over ``rows``; every edit goes through ``on_edit``.
 
@@ -184,8 +205,9 @@ class Sheet(anywidget.AnyWidget):
     ``action_texts`` gives this grid's own. :attr:`selection` is the cell the person is at.
     """
 
-    _esm = STATIC / "grid.js"
-    _css = STATIC / "grid.css"
+    _esm = STATIC / "sheet.js"
+    # a reference makes the page create the library's model before this one's
+    _library = T.Instance(GridLibrary).tag(sync=True, **widgets.widget_serialization)
 
     columns = T.List(T.Dict()).tag(sync=True)
     rows = T.List(T.Dict()).tag(sync=True)
@@ -217,7 +239,8 @@ class Sheet(anywidget.AnyWidget):
             raise ValueError(f"no row action named {sorted(unknown)}; actions are {', '.join(ACTIONS)}")
         super().__init__(columns=[c.to_json() for c in columns], rows=_rows_json(rows),
                          texts=grid_texts(language), label=label, add_label=add_label, add_button=add_button,
-                         add_column=key, read_only=read_only, row_actions=list(row_actions), **kwargs)
+                         add_column=key, read_only=read_only, row_actions=list(row_actions),
+                         _library=grid_library(), **kwargs)
         self._columns = tuple(columns)
         self.language = language
         self.on_edit = on_edit

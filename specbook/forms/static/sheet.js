@@ -1,0 +1,1 @@
+var e="__specbookGridLibrary";function t(){if(!globalThis[e]){let r,o=new Promise(n=>{r=n});globalThis[e]={ready:o,resolve:r}}return globalThis[e]}function i(){return t().ready}async function l(r){return(await i()).render(r)}var c={render:l};export{c as default};
