@@ -122,9 +122,27 @@ def _spec_holds(folder: Path, check: Callable[[Any], bool]) -> Callable[[], bool
 # --------------------------------------------------------------------------- what the person does
 
 
-def _wait_for_forms(page: Any) -> None:
-    page.wait_for_function(f"document.querySelectorAll('.specbook-section').length >= {SECTIONS}",
-                           timeout=UI_TIMEOUT_MS)
+def _wait_for_forms(page: Any, log: Path | None = None) -> None:
+    """Wait for every section's form; if they do not come, say how far the page got (cells the server sent,
+    forms drawn) with the server's log, so that a failure tells where it stopped."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"document.querySelectorAll('.specbook-section').length >= {SECTIONS}",
+                               timeout=UI_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        sent = page.locator('script[type="application/vnd.voila.cell-output+json"]').count()
+        drawn = page.locator(".specbook-section").count()
+        said = [f"{m.type}: {m.text[:300]}" for m in page.console_messages() if m.type in ("error", "warning")]
+        said += [f"page error: {str(e)[:300]}" for e in page.page_errors()]
+        ARTEFACTS.mkdir(exist_ok=True)
+        with contextlib.suppress(Exception):
+            (ARTEFACTS / "forms-missing.html").write_text(page.content(), encoding="utf-8")
+        tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+        said += ["page text: " + " ".join(page.locator("#rendered_cells").inner_text(timeout=10_000).split())[-1500:]]
+        said_lines = "\n".join(said[-30:])
+        raise AssertionError(f"forms did not appear: the page holds {sent} cell outputs, {drawn} of {SECTIONS} "
+                             f"sections are drawn\n{said_lines}\n--- server log ---\n{tail}") from None
 
 
 def _cell(page: Any, grid: str, row_text: str, column: int) -> Any:
@@ -302,7 +320,7 @@ def test_customer_mode_saves_what_is_typed(browser: Any, tmp_path: Path) -> None
         page.set_default_timeout(STEP_TIMEOUT_MS)
         try:
             page.goto(url, timeout=UI_TIMEOUT_MS)
-            _wait_for_forms(page)
+            _wait_for_forms(page, log)
             assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code for the customer
             _answer_questions(page, "Romashka LLC")
             _expect_answers(folder, "Romashka LLC", app, log)

@@ -344,7 +344,7 @@ def test_a_russian_spec_entered_in_customer_mode_equals_the_expected_file(browse
         page.set_default_timeout(STEP_TIMEOUT_MS)
         try:
             page.goto(found.group(0), timeout=UI_TIMEOUT_MS)
-            _wait_for_forms(page)
+            _wait_for_forms(page, log)
             enter_spec(page)
             _expect_file(folder, app, log)
         except Exception:
