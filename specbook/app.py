@@ -10,7 +10,8 @@ column identifiers.
 Bounded and private: the address carries a secret token (a request without it gets no page), only the
 host names of this machine are accepted (a foreign ``Host`` header, as in DNS rebinding, gets no page),
 a page's kernel is shut down when the page closes (its shutdown call carries the ``_xsrf`` cookie the
-page is given) and a kernel left without a page is culled after ``idle_timeout`` seconds.
+page is given) and a kernel left without a page is culled after ``idle_timeout`` seconds. The page fetches
+nothing from outside this machine (customer mode's own Voila template drops the lab page's CDN style sheets).
 
 Quick to open: Voila keeps :data:`POOL_SIZE` kernel started ahead (a preheated kernel) that has already
 imported the workbook, so a page does not wait for Python, pandas and the widgets to start. The workbook
@@ -31,9 +32,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from specbook.preheat import READY_ENV
 from specbook.scaffold import WORKBOOK_FILE, template_path
 from specbook.storage import load, resolve
-from specbook.workbook import READY_ENV, SPEC_ENV
+from specbook.workbook import SPEC_ENV
 
 HOST = "127.0.0.1"
 HOST_NAMES = ("localhost",)  # besides loopback addresses, which are always accepted
@@ -42,6 +44,8 @@ IDLE_TIMEOUT = 300  # seconds a kernel may stay without a page before it is cull
 CULL_INTERVAL = 30  # seconds between looks for such kernels
 READY_TIMEOUT = 600  # seconds to wait for the first page before saying the address anyway
 POOL_SIZE = 1  # kernels started ahead of the pages that will use them
+TEMPLATE = "specbook_customer"  # Voila's lab page, with nothing fetched from outside this machine
+TEMPLATES_ROOT = Path(__file__).parent / "customer"  # holds voila/templates/<TEMPLATE>
 
 
 class PortInUseError(OSError):
@@ -87,6 +91,7 @@ def voila_argv(folder: str | os.PathLike[str], port: int) -> list[str]:
         f"--port={port}",
         f"--Voila.ip={HOST}",
         "--Voila.port_retries=0",
+        f"--template={TEMPLATE}",
         "--theme=light",
         "--strip_sources=True",
         "--show_tracebacks=False",
@@ -168,6 +173,8 @@ def serve(folder: str | os.PathLike[str], port: int | None = None, *, idle_timeo
     token = secrets.token_urlsafe(24)
     # The kernel Voila starts opens this spec whatever folder the notebook is in.
     os.environ[SPEC_ENV] = str(spec_path.resolve())
+    # Voila finds templates in the Jupyter data folders; customer mode's own comes first.
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_ROOT), os.environ.get("JUPYTER_PATH")) if p)
     from voila.app import Voila
 
     address = url(port, token)

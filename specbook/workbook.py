@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import functools
 import hashlib
 import logging
 import os
@@ -22,6 +21,7 @@ from specbook import lang
 from specbook.checks import Report, check
 from specbook.errors import SpecConflictError, SpecDeletedError, SpecSaveError
 from specbook.model import Spec
+from specbook.preheat import wait_for_the_page
 from specbook.session import Change, Session
 from specbook.storage import load, resolve, save
 from specbook.views import ReadinessView, SectionView, TitleView
@@ -38,10 +38,6 @@ STATIC_ENV = "SPECBOOK_STATIC"
 # A spec file or workbook folder that ``open_workbook()`` opens instead of the current folder (used to run
 # the workbook template against a given spec, e.g. in tests and in customer mode).
 SPEC_ENV = "SPECBOOK_SPEC"
-
-# In customer mode: a file a preheated kernel creates once it has imported the workbook and waits for its page,
-# so that the address is printed when a page opens at once (see ``specbook.app``).
-READY_ENV = "SPECBOOK_READY_FILE"
 
 _log = logging.getLogger(__name__)
 
@@ -278,29 +274,11 @@ class MissingWorkbook:
         return None
 
 
-@functools.cache  # once per kernel: Voila tells a kernel of its page only once
-def _wait_for_the_page() -> None:
-    """In customer mode Voila starts the next page's kernel and runs the workbook before anyone asks for the
-    page (a preheated kernel), so that a page opens without waiting for Python and its imports. The spec is
-    read only once the page is asked for: the forms show the file as it is then, not as it was when the
-    kernel started (a page closed since may have saved answers)."""
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import wait_for_request  # only ever inside a Voila kernel
-
-        ready = os.environ.get(READY_ENV)
-        if ready:
-            try:
-                Path(ready).touch()
-            except OSError:  # the server then announces its address after its own time limit
-                logging.getLogger(__name__).warning("could not tell the server this kernel is ready: %s", ready)
-        wait_for_request()
-
-
 def open_workbook(path: str | os.PathLike[str] | None = None) -> Workbook | MissingWorkbook:
     """The workbook of a folder (or of a spec file); without a path, the folder named by the environment
     variable ``SPECBOOK_SPEC`` if it is set, else the current folder. Where that spec does not exist, a
     :class:`MissingWorkbook` that says so instead of failing in every cell."""
-    _wait_for_the_page()
+    wait_for_the_page()
     if path is None:
         path = os.environ.get(SPEC_ENV) or "."
     spec_path = resolve(path)
