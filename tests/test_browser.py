@@ -318,12 +318,18 @@ def test_customer_mode_saves_what_is_typed(browser: Any, tmp_path: Path) -> None
         url = found.group(0)
         page = browser.new_page(viewport={"width": 1300, "height": 1300})
         page.set_default_timeout(STEP_TIMEOUT_MS)
+        here = f"http://127.0.0.1:{port}/"
+        elsewhere: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith((here, "data:", "blob:")) else elsewhere.append(r.url))
         try:
             page.goto(url, timeout=UI_TIMEOUT_MS)
             _wait_for_forms(page, log)
             assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code for the customer
             _answer_questions(page, "Romashka LLC")
             _expect_answers(folder, "Romashka LLC", app, log)
+            assert elsewhere == []  # the page asks nothing of any other machine (no CDN): it works offline
+            icon = page.get_by_role("button", name="Mark as to be confirmed").first.locator("i")
+            assert icon.evaluate("e => getComputedStyle(e, '::before').content") not in ("none", "normal", '""')
             _screenshot(page, "voila")
         except Exception:
             _failure_screenshot(page, "voila-failed.png")
