@@ -26,11 +26,13 @@ ARTEFACTS = ROOT / "artefacts"
 
 RECORDER = '''
 import json
+import time
 from pathlib import Path
 
 from specbook.forms.sheet import Column, Refusal, Result, Row, Sheet
 
 KINDS = (("shop", "Интернет-магазин"), ("crm", "CRM"), ("pay", "Платёжный сервис"))
+BUSY = 1.5  # seconds the kernel takes over an add of a «Медленная…» system
 
 
 class Recorder:
@@ -40,6 +42,8 @@ class Recorder:
         self.path, self.grid, self.past, self.future, self.sheet = Path(path), grid, [], [], None
 
     def __call__(self, edit):
+        if edit.op == "add" and edit.added and str(edit.added[0].get("name", "")).startswith("Медленная"):
+            time.sleep(BUSY)  # a busy kernel: its answer comes while the user already types elsewhere
         rows = self.sheet.data
         result = self._apply(edit, rows)
         after = result.rows if result.rows is not None else None
@@ -183,6 +187,25 @@ def test_a_cell_typed_then_another_grid_clicked_keeps_its_value(page_and_log: tu
     assert edits[0]["grid"] == "systems" and edits[0]["changes"] == [["r1", "notes", "Главный сайт"]]
     assert edits[1]["grid"] == "flows" and edits[1]["changes"] == [["f2", "notes", "Каждые 5 минут"]]
     _cell(page, "Системы", "Tilda", 2).get_by_text("Главный сайт").wait_for()
+
+
+def test_a_row_the_busy_kernel_adds_while_a_cell_is_typed_does_not_drop_the_typing(
+        page_and_log: tuple[Any, Path]) -> None:
+    page, log = page_and_log
+    before = len(_edits(log))
+    page.get_by_label("Новая система").click()
+    page.keyboard.type("Медленная система")
+    page.get_by_role("button", name="Добавить систему").click()
+    # at once into a cell, typing at human speed for longer than the kernel takes to answer with the new row
+    _cell(page, "Системы", "Bitrix24", 2).click()
+    text = "Пишем, пока ядро добавляет строку"
+    page.keyboard.type(text, delay=80)
+    page.get_by_label("Новый поток").click()
+    edits = _until(log, before + 2)[before:]
+    assert [e["op"] for e in edits] == ["add", "set"]
+    assert edits[1]["changes"] == [["r2", "notes", text]]
+    page.get_by_role("grid", name="Системы").get_by_role("row").filter(has_text="Медленная система").wait_for()
+    _cell(page, "Системы", "Bitrix24", 2).get_by_text(text, exact=True).wait_for()
 
 
 def test_a_pick_list_in_the_cell_offers_only_valid_values(page_and_log: tuple[Any, Path]) -> None:

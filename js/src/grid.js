@@ -387,9 +387,32 @@ function render({ model, el }) {
     pending.set(`${row}\u0000${column}`, n);
   });
 
+  // Tabulator cancels an open cell editor whenever rows are added, removed or replaced, or columns set: an update
+  // from the kernel that arrived while the user typed in a cell would drop what was typed. Such updates wait
+  // until the editor closes (the value committed or the edit cancelled), then apply.
+  const later = new Set();
+  const editing = () => host.classList.contains("tabulator-editing");
+  function afterEditing(update) {
+    if (!editing()) return false;
+    if (later.size === 0) {
+      const tick = () => {
+        if (editing()) {
+          setTimeout(tick, 30);
+          return;
+        }
+        const updates = [...later];
+        later.clear();
+        updates.forEach((f) => f());
+      };
+      setTimeout(tick, 30);
+    }
+    later.add(update);
+    return true;
+  }
+
   // Rows from the kernel: update what changed, add and remove rows, keep cells still waiting for an answer.
   function applyRows() {
-    if (!built) return;
+    if (!built || afterEditing(applyRows)) return;
     const rows = model.get("rows") || [];
     const cols = columns();
     const wanted = new Set(rows.map((r) => r.id));
@@ -435,7 +458,7 @@ function render({ model, el }) {
   }
 
   function refreshColumns() {
-    if (!built) return;
+    if (!built || afterEditing(refreshColumns)) return;
     table.setColumns(columnDefs());
     nameHeaders();
   }
