@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from specbook import lang
+from specbook._perf import defer_iri_grammar
 from specbook.checks import check
 from specbook.errors import SpecError
 from specbook.export import DEFAULT_DIR, UnknownFormatError, WorkbookRunError, export_handouts
@@ -148,16 +149,8 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _skip_unused_format_checkers() -> None:
-    """nbconvert imports nbformat, which imports jsonschema, whose IRI format checker builds three grammars
-    at import (about 3 s of CPU) for a check no export makes: this command's process goes without it (the
-    checker is optional in jsonschema; every other format check stays)."""
-    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # Python's way to make an import fail
-
-
 def _export(args: argparse.Namespace) -> int:
-    _skip_unused_format_checkers()
+    defer_iri_grammar()  # in case a kernel runs the workbook: nbformat imports jsonschema
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

@@ -132,10 +132,33 @@ def test_an_html_export_imports_no_pdf_renderer_and_builds_no_iri_grammar(tmp_pa
     code = ("import sys\nfrom specbook.cli import main\n"
             f"code = main(['export', {str(COMPLETE)!r}, '--to', 'html', '-o', {str(tmp_path)!r}])\n"
             "heavy = [m for m in ('weasyprint', 'specbook.export.pdf') if m in sys.modules]\n"
-            "grammar = sys.modules.get('rfc3987_syntax') is not None\n"
+            f"grammar = {GRAMMAR!r} in sys.modules\n"
             "print(code, heavy, grammar)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert result.stdout.splitlines()[-1] == "0 [] False", result.stderr
+
+
+GRAMMAR = "rfc3987_syntax.syntax_helpers"  # the module that builds jsonschema's IRI grammar at import
+
+
+def test_an_export_through_a_kernel_builds_no_iri_grammar(tmp_path: Path) -> None:
+    folder = workbook(tmp_path, [nbformat.v4.new_code_cell("'analyst total: ' + str(6 * 7)")])
+    code = ("import sys\nimport specbook\n"
+            f"paths = specbook.export({str(folder)!r}, 'html', {str(tmp_path / 'out')!r})\n"
+            f"print('analyst total: 42' in open(paths[0], encoding='utf-8').read(), {GRAMMAR!r} in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.stdout.splitlines()[-1] == "True False", result.stderr
+
+
+def test_iris_are_still_checked_when_the_grammar_waits(tmp_path: Path) -> None:
+    code = ("import sys\nfrom specbook._perf import defer_iri_grammar\ndefer_iri_grammar()\n"
+            "import jsonschema\n"
+            f"before = {GRAMMAR!r} in sys.modules\n"
+            "check = jsonschema.Draft202012Validator.FORMAT_CHECKER\n"
+            "v = jsonschema.Draft202012Validator({'format': 'iri'}, format_checker=check)\n"
+            "print(before, v.is_valid('http://example.com/ä'), v.is_valid('http://exa mple.com/ä'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.stdout.splitlines()[-1] == "False True False", result.stderr
 
 
 def test_the_spec_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

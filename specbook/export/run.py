@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from specbook import lang
+from specbook._perf import defer_iri_grammar
 from specbook.definitions import SECTION
 from specbook.workbook import SPEC_ENV, STATIC_ENV, Workbook
 
@@ -196,6 +197,7 @@ async def _execute(nb: str | Mapping[str, Any], cwd: Path, while_starting: Calla
     try:
         if while_starting is not None:
             while_starting()
+        defer_iri_grammar()  # nbformat imports jsonschema, which would build a grammar no export uses
         import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
