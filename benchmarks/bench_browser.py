@@ -48,6 +48,7 @@ from test_browser import (  # noqa: E402
     _server,
     _start_kernel,
     _wait,
+    light_page,
 )
 
 from specbook.cli import main  # noqa: E402
@@ -55,11 +56,6 @@ from specbook.storage import save  # noqa: E402
 
 ALL_FORMS = (f"() => document.querySelectorAll('.specbook-section').length >= {SECTIONS} && "
              "Array.from(document.querySelectorAll('.specbook-grid')).every(g => g.dataset.ready === 'true')")
-TRIVIAL = {"cells": [{"cell_type": "code", "execution_count": None, "id": "one", "metadata": {}, "outputs": [],
-                      "source": ["print('ready')"]}],
-           "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                        "language_info": {"name": "python"}},
-           "nbformat": 4, "nbformat_minor": 5}
 
 
 # --------------------------------------------------------------------------- servers
@@ -107,7 +103,7 @@ def workbook(parent: Path, name: str, example: str | None = None, fields: int = 
 
 def light_workbook(parent: Path, name: str) -> Path:
     folder = workbook(parent, name)
-    (folder / "workbook.ipynb").write_text(json.dumps(TRIVIAL), encoding="utf-8")
+    (folder / "workbook.ipynb").write_text(json.dumps(light_page("ready")), encoding="utf-8")
     return folder
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT, _clean_env, _free_port, _server, _wait
+from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT, _clean_env, _free_port, _server, _wait, light_page
 
 from specbook.app import HOST, POOL_SIZE, url, voila_argv, voila_config
 from specbook.cli import main
-from specbook.preheat import READY_ENV
 
 UI_TIMEOUT_MS = 240_000
 # Each view is checked on its own (its kernel released before the next view opens), so a kernel left behind
@@ -83,21 +82,9 @@ def test_customer_mode_is_private_and_page_views_leave_few_kernels(tmp_path: Pat
 
     folder = tmp_path / "acme"
     assert main(["new", str(folder)]) == 0
-    # A light page: one form-like box, after the same wait for the page as the workbook's (a preheated kernel
-    # tells the server it is ready, then waits). What is tested is the server's handling of kernels per page
-    # view, not how long Python takes to import the workbook (the browser tests cover the whole workbook).
-    source = ("import os, pathlib\n"
-              "import ipywidgets\n"
-              "from voila.utils import wait_for_request\n"
-              f"if os.environ.get('VOILA_PREHEAT') == 'True' and os.environ.get({READY_ENV!r}):\n"
-              f"    pathlib.Path(os.environ[{READY_ENV!r}]).touch()\n"
-              "wait_for_request()\n"
-              "ipywidgets.HTML('acme', _dom_classes=['specbook-section'])")
-    light = {"cells": [{"cell_type": "code", "execution_count": None, "id": "title", "metadata": {},
-                        "outputs": [], "source": source}],
-             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                          "language_info": {"name": "python"}},
-             "nbformat": 4, "nbformat_minor": 5}
+    # A light page: what is tested is the server's handling of kernels per page view (the browser tests cover
+    # the whole workbook).
+    light = light_page("acme")
     (folder / "workbook.ipynb").write_text(json.dumps(light), encoding="utf-8")
     port = _free_port()
     log = tmp_path / "app.log"

@@ -28,6 +28,7 @@ from workbook_support import ROOT
 
 from specbook import SpecError, load
 from specbook.cli import main
+from specbook.preheat import READY_ENV
 from specbook.workbook import SPEC_ENV, STATIC_ENV
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,6 +61,24 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def light_page(text: str) -> dict[str, Any]:
+    """A one-cell customer-mode page: one form-like box, after the same wait for the page as the workbook's (a
+    preheated kernel tells the server it is ready, then waits), importing nothing of specbook's. For measuring
+    the server's handling of pages, not how long Python takes to import the workbook."""
+    source = ("import os, pathlib\n"
+              "import ipywidgets\n"
+              "from voila.utils import wait_for_request\n"
+              f"if os.environ.get('VOILA_PREHEAT') == 'True' and os.environ.get({READY_ENV!r}):\n"
+              f"    pathlib.Path(os.environ[{READY_ENV!r}]).touch()\n"
+              "wait_for_request()\n"
+              f"ipywidgets.HTML({text!r}, _dom_classes=['specbook-section'])")
+    return {"cells": [{"cell_type": "code", "execution_count": None, "id": "page", "metadata": {}, "outputs": [],
+                       "source": source}],
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                         "language_info": {"name": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
