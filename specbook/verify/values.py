@@ -164,9 +164,21 @@ def _number(column: pd.Series, fmt: str | None) -> Parsed:
     return Parsed(value.notna(), value)
 
 
+_NS_LOW, _NS_HIGH = pd.Timestamp.min, pd.Timestamp.max  # what a nanosecond timestamp can hold: 1677 to 2262
+
+
+def _as_ns(value: pd.Series) -> pd.Series:
+    """Instants of any resolution as nanosecond ones; one the nanosecond range cannot hold (beyond about the
+    years 1677 to 2262) does not read as a date, as any other value that is no date (NaT)."""
+    if value.dtype == "datetime64[ns]":
+        return value
+    inside = (value >= _NS_LOW) & (value <= _NS_HIGH)
+    return value.where(inside).astype("datetime64[ns]")
+
+
 def _utc(local: pd.Series) -> pd.Series:
-    """Wall-clock times of the local zone as UTC instants."""
-    return local.astype("datetime64[ns]") - LOCAL_OFFSET
+    """Wall-clock times of the local zone as UTC instants (shifted at microseconds, which never overflow)."""
+    return _as_ns(local.astype("datetime64[us]") - LOCAL_OFFSET)
 
 
 def _iso(stripped: pd.Series) -> pd.Series:
@@ -175,8 +187,8 @@ def _iso(stripped: pd.Series) -> pd.Series:
     long_enough = pd.Series(lengths(stripped) >= 10, index=stripped.index)  # not a bare year such as "2026"
     zoned = pd.Series(fullmatch(_ZONED, stripped), index=stripped.index) & long_enough
     if zoned.any():
-        out[zoned] = pd.to_datetime(stripped[zoned], format="ISO8601", utc=True, errors="coerce") \
-            .dt.tz_localize(None).astype("datetime64[ns]")
+        out[zoned] = _as_ns(pd.to_datetime(stripped[zoned], format="ISO8601", utc=True, errors="coerce")
+                            .dt.tz_localize(None).astype("datetime64[us]"))
     naive = ~zoned & long_enough
     if naive.any():
         out[naive] = _utc(pd.to_datetime(stripped[naive], format="ISO8601", errors="coerce"))
@@ -190,7 +202,8 @@ def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
     stripped = column  # cells come stripped
     if fmt == "unix_time":
         seconds = pd.to_numeric(stripped.where(fullmatch(r"[0-9]{1,12}", stripped), None), errors="coerce")
-        return pd.to_datetime(seconds, unit="s", errors="coerce").astype("datetime64[ns]")
+        seconds = seconds.where(seconds <= _NS_HIGH.timestamp())  # later than 2262: no date (NaT)
+        return _as_ns(pd.to_datetime(seconds, unit="s", errors="coerce"))
     out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     filled = stripped[stripped != ""]
     if fmt is None and len(filled) and not re.match(r"[0-9]{4}-", str(filled.iloc[0])):
@@ -259,12 +272,12 @@ def parse(kind: str, fmt: str | None, column: pd.Series) -> Parsed:
 
 def days(value: pd.Series) -> pd.Series:
     """The local calendar day of each UTC instant, as midnight timestamps (NaT stays missing)."""
-    return (value + LOCAL_OFFSET).dt.floor("D")
+    return (value.astype("datetime64[us]") + LOCAL_OFFSET).dt.floor("D")
 
 
 def local(value: Any) -> pd.Timestamp:
     """A UTC instant as the local wall clock, to show it as people there read it."""
-    return pd.Timestamp(value) + LOCAL_OFFSET
+    return pd.Timestamp(value).as_unit("us") + LOCAL_OFFSET
 
 
 def comparable(kind: str, value: pd.Series) -> pd.Series:
