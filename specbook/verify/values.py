@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from specbook.definitions import FORMAT_PATTERNS
+from specbook.verify import matcher
 
 # Formats per kind, as the field-mapping table names them; anything else falls back to the kind's default.
 PHONE_PATTERNS = {
@@ -56,12 +57,16 @@ def _joined(pattern: str) -> re.Pattern[str]:
 
 
 def fullmatch(pattern: str, column: pd.Series | np.ndarray) -> np.ndarray:
-    """Which cells match ``pattern`` whole: one scan of the joined cells when every cell matches (the
-    usual case), a cell at a time otherwise."""
+    """Which cells match ``pattern`` whole: by an automaton over all cells at once (``matcher``) where it
+    can tell exactly; else one scan of the joined cells when every cell matches (the usual case), else a
+    cell at a time."""
     values = _texts(column)
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=bool)
+    fast = matcher.fullmatch(pattern, values)
+    if fast is not None:
+        return fast
     text = _LINE.join(values)
     # one match of "cell (newline cell)*" over the whole text, when no cell holds a newline itself
     if text.count(_LINE) == n - 1 and _joined(pattern).fullmatch(text) is not None:
@@ -195,6 +200,51 @@ def _iso(stripped: pd.Series) -> pd.Series:
     return out
 
 
+_FIXED_DAY_FIRST = "00.00.0000 00:00:00"  # "0": an ASCII digit; the shapes are its first 10, 16 and 19 characters
+
+
+def _number_at(digits: np.ndarray, start: int, end: int) -> np.ndarray:
+    return digits[:, start:end] @ (10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64))
+
+
+def day_first_fixed(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day-first dates written in the usual fixed shape (``dd.mm.yyyy``, with ``HH:MM`` or ``HH:MM:SS``),
+    read by character position over all cells at once: ``(which cells were read, their UTC instants)``.
+    A cell of another shape, or whose fields are out of the usual range (day 31 of a short month, a 60th
+    second, a year outside 1678-2261), is not read here: ``strptime`` decides it, as it decides every
+    other cell."""
+    n = len(cells)
+    read = np.zeros(n, dtype=bool)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if n == 0 or pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        return read, out
+    sizes = np.fromiter(map(len, cells), dtype=np.int64, count=n)
+    for size in (10, 16, 19):
+        rows = np.flatnonzero(sizes == size)
+        if not len(rows):
+            continue
+        codes = np.asarray(cells[rows], dtype=f"<U{size}").view(np.uint32).reshape(len(rows), size)
+        shape = np.array([ord(c) for c in _FIXED_DAY_FIRST[:size]], dtype=np.uint32)
+        digit = codes - np.uint32(48)  # an ASCII digit's value; anything else wraps round to a large number
+        ok = np.asarray(np.where(shape == ord("0"), digit <= 9, codes == shape).all(axis=1), dtype=bool)
+        digits = np.where(ok[:, None], digit, 0).astype(np.int64)
+        day, month, year = _number_at(digits, 0, 2), _number_at(digits, 3, 5), _number_at(digits, 6, 10)
+        hour = _number_at(digits, 11, 13) if size >= 16 else 0
+        minute = _number_at(digits, 14, 16) if size >= 16 else 0
+        second = _number_at(digits, 17, 19) if size == 19 else 0
+        ok &= (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1678) & (year <= 2261)
+        ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+        months = np.where(ok, (year - 1970) * 12 + month - 1, 0)
+        first = months.astype("datetime64[M]").astype("datetime64[D]")
+        length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(np.int64)
+        ok &= day <= length
+        local = first.astype("datetime64[s]") + ((day - 1) * 86400 + hour * 3600 + minute * 60 + second)
+        utc = (local - LOCAL_OFFSET.to_timedelta64()).astype("datetime64[ns]")
+        read[rows[ok]] = True
+        out[rows[ok]] = utc[ok]
+    return read, out
+
+
 def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
     """Instants in UTC, time zones kept: a value with an offset is read at its offset; a value without one
     is the local wall clock (``LOCAL_OFFSET``), as the day-first formats and the conversions between
@@ -213,6 +263,11 @@ def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
     if fmt in (None, "ddmmyyyy", "ddmmyyyy_first"):
         # the pattern the first value is written in first: a column is mostly written one way
         size = len(str(filled.iloc[0])) if len(filled) else 0
+        unread = (out.isna() & (stripped != "")).to_numpy()
+        if unread.any():
+            read, instants = day_first_fixed(stripped.to_numpy(dtype=object)[unread])
+            where = np.flatnonzero(unread)[read]
+            out.iloc[where] = instants[read]
         for pattern in sorted(_DAY_FIRST, key=lambda f: _DAY_FIRST_SIZE[f] != size):
             todo = out.isna() & (stripped != "")
             if not todo.any():
