@@ -219,6 +219,7 @@ def _automaton(pattern: str) -> _Automaton | None:
         start = nfa.state()
         final = nfa.build(parsed, start)
         auto = _Automaton(nfa, start, final, np.full(0x110000, _UNKNOWN, dtype=np.uint8))
+        auto.table[0] = _PAD
         auto.dfa_state(frozenset())  # state 0: dead
         auto.dfa_state(auto.closure({start}))  # state 1: start
         auto.learn(np.zeros(0, dtype=np.int64))
@@ -251,7 +252,7 @@ def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
         classes = auto.table[codes]
         unknown = classes == _UNKNOWN
         if unknown.any():
-            auto.learn(np.unique(codes[unknown]))
+            auto.learn(np.flatnonzero(np.bincount(codes[unknown])))
             classes = auto.table[codes]
     except _Unsupported:
         return None

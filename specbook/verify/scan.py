@@ -256,14 +256,14 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
         for p in fields.values():
             column = chunk[p.column]
             # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot. A
-            # column whose first chunk was mostly distinct values (numbers of orders, payments' ids) is judged
+            # column whose first chunk was mostly (three in four) distinct values (numbers of orders, payments' ids) is judged
             # cell by cell: finding its few repeats would cost more than it saves.
             distinct: Any
             if p.name in distinct_columns:
                 codes, distinct = np.arange(n), column.to_numpy(dtype=object)
             else:
                 codes, distinct = pd.factorize(column, use_na_sentinel=False)
-                if result.rows == n and len(distinct) > n // 2 and n >= 1000:
+                if result.rows == n and len(distinct) > n * 3 // 4 and n >= 1000:
                     distinct_columns.add(p.name)
             unique = _stripped(np.asarray(distinct, dtype=object))
             blank_u = (unique == "").to_numpy()

@@ -94,7 +94,10 @@ def substitute(pattern: str, replacement: str, column: pd.Series) -> pd.Series:
     rx = re.compile(pattern)
     text = _SEP.join(values)
     if len(values) and text.count(_SEP) == len(values) - 1 and rx.search(_SEP) is None:
-        out: list[str] = rx.sub(replacement, text).split(_SEP)
+        changed = rx.sub(replacement, text)
+        if changed is text:  # nothing to replace: the cells as they are, not a copy of each
+            return pd.Series(values, index=column.index, dtype=object)
+        out: list[str] = changed.split(_SEP)
     else:
         out = [rx.sub(replacement, v) for v in values]
     return pd.Series(out, index=column.index, dtype=object)
@@ -158,7 +161,9 @@ def _money(column: pd.Series, fmt: str | None) -> Parsed:
     else:
         cents = value * 100  # whole kopecks, up to the float's own error at large amounts
         valid = value.notna() & ((cents - cents.round()).abs() < 1e-3)
-    valid &= ~contains(r"[eE]|inf|nan", column)
+    cells = _texts(column)
+    if any(_SEP.join(cells).find(c) >= 0 for c in "eEin"):  # else no cell can hold an exponent, inf or nan
+        valid &= ~contains(r"[eE]|inf|nan", column)
     return Parsed(valid.astype(bool), value.round(2))
 
 
