@@ -24,7 +24,16 @@ from specbook.storage import load
 from specbook.verify import Sample, matcher, verify, verify_path
 from specbook.verify.adapter import column_for
 from specbook.verify.hashing import text_hashes
-from specbook.verify.values import _EMAIL, _MONEY_NOISE, _ZONED, PHONE_PATTERNS, fullmatch, parse
+from specbook.verify.values import (
+    _EMAIL,
+    _MONEY_NOISE,
+    _PHONE_NOISE,
+    _ZONED,
+    PHONE_PATTERNS,
+    fullmatch,
+    parse,
+    plain_numbers,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop-crm"
@@ -247,3 +256,46 @@ def test_findings_on_an_export_are_the_per_cell_references(tmp_path_factory: pyt
             if required and empty:
                 expected[("data.required-empty", name)] = (len(empty), empty[:3])
         assert got == expected, chunk
+
+
+NUMBERS = st.one_of(st.from_regex(r"[-+]?[0-9]{1,16}(?:[.,][0-9]{0,3})?", fullmatch=True),
+                    st.text("0123456789+-.,e \u0663", max_size=18))
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(NUMBERS, max_size=40), st.booleans())
+def test_plain_numbers_read_by_position_are_what_the_number_reader_reads(values: list[str], decimals: bool) -> None:
+    read, value = plain_numbers(np.array(values, dtype=object), decimals)
+    for cell, was_read, got in zip(values, read, value, strict=True):
+        if was_read:
+            text = cell.replace(",", ".") if decimals else cell
+            assert got == _reference_number(text), cell
+            assert math.copysign(1, got) == math.copysign(1, _reference_number(text)), cell
+
+
+PHONES = st.one_of(st.from_regex(r"\+?[78]?[0-9]{10}", fullmatch=True),
+                   st.builds(lambda d: f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}", st.from_regex(r"[0-9]{10}",
+                                                                                                fullmatch=True)),
+                   st.text("0123456789+-() .,\u00a0\u0663", max_size=20))
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(PHONES, max_size=40), st.sampled_from([None, "intl_plus7", "national_8", "digits_7", "free_text"]))
+def test_phones_over_a_column_are_phones_cell_by_cell(values: list[str], fmt: str | None) -> None:
+    stripped = [v.strip() for v in values]
+    parsed = parse("phone", fmt, pd.Series(stripped, dtype=object))
+    for cell, value, valid in zip(stripped, parsed.value, parsed.valid, strict=True):
+        compact = re.sub(_PHONE_NOISE, "", cell)
+        number = _reference_number(compact)
+        whole = not math.isnan(number) and number == round(number) and number >= 0
+        expected = (number - 1e10 if 8e10 <= number < 9e10 else number) if whole else math.nan
+        assert (math.isnan(value) and math.isnan(expected)) or value == expected, cell
+        if fmt == "free_text":
+            ok = compact != ""
+        elif fmt in PHONE_PATTERNS:
+            ok = re.fullmatch(PHONE_PATTERNS[fmt], compact) is not None
+        else:
+            ok = whole and 1e9 <= number < 1e15 and re.fullmatch(r"[+0-9]*", compact) is not None
+        pattern = FORMAT_PATTERNS.get(fmt) if fmt else None
+        ok = ok and (pattern is None or re.fullmatch(pattern, cell) is not None)
+        assert bool(valid) == ok, cell
