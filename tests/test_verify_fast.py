@@ -161,6 +161,15 @@ DAY_FIRST = st.builds(lambda d, m, y, h, mi, s, shape: f"{d:02d}.{m:02d}.{y:04d}
     st.integers(0, 25), st.integers(0, 61), st.integers(0, 62), st.integers(0, 2))
 
 
+@settings(deadline=None, max_examples=100)
+@given(cells)
+def test_an_identifier_is_one_word_as_str_split_says(values: list[str]) -> None:
+    parsed = parse("identifier", None, pd.Series(values, dtype=object))
+    for cell, valid in zip(values, parsed.valid, strict=True):
+        if cell.strip():
+            assert bool(valid) == (len(cell.split()) == 1), cell
+
+
 @settings(deadline=None, max_examples=150)
 @given(st.lists(st.one_of(DAY_FIRST, st.text("0123456789.: \u0663", min_size=8, max_size=20)), max_size=40))
 def test_day_first_dates_read_by_position_are_what_strptime_reads(values: list[str]) -> None:

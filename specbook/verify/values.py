@@ -334,6 +334,9 @@ def _date(column: pd.Series, fmt: str | None) -> Parsed:
 
 def _identifier(column: pd.Series, fmt: str | None) -> Parsed:
     cells = column.to_numpy(dtype=object)
+    one_word = matcher.fullmatch(r"\s*\S+\s*", cells)  # what ``len(cell.split()) == 1`` says of a non-empty cell
+    if one_word is not None:
+        return Parsed(pd.Series(one_word, index=column.index), column)
     if not re.search(r"\s", "\x00".join(cells)):  # the usual case, found in one scan of the joined text
         return Parsed(pd.Series(True, index=column.index), column)
     valid = np.fromiter((len(c.split()) == 1 for c in cells), dtype=bool, count=len(cells))
