@@ -228,6 +228,44 @@ def _automaton(pattern: str) -> _Automaton | None:
         return None
 
 
+class _Recent:
+    """The code points of the last column asked about: a column's cells are matched against several
+    patterns in a row (its kind's, its format's) and read by position, and converting them is half the
+    work. The column's array is held, so that its memory cannot be taken by another array meanwhile; the
+    cells of a column are never changed in place."""
+
+    cells: np.ndarray | None = None
+    key: tuple[int, tuple[int, ...], tuple[int, ...]] | None = None
+    grid: np.ndarray | None = None
+
+
+def code_points(cells: np.ndarray) -> np.ndarray | None:
+    """The cells as a ``(cells, longest)`` matrix of code points (``uint32``, 0 past a cell's end), or
+    ``None`` when that cannot stand for them: a cell that is not a string, is long, or holds NUL."""
+    key = (int(cells.__array_interface__["data"][0]), cells.shape, cells.strides)
+    if _Recent.cells is not None and _Recent.key == key and _Recent.cells.dtype == cells.dtype:
+        return _Recent.grid
+    grid = _code_points(cells)
+    _Recent.cells, _Recent.key, _Recent.grid = cells, key, grid
+    return grid
+
+
+def _code_points(cells: np.ndarray) -> np.ndarray | None:
+    n = len(cells)
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        return None  # only strings, and no missing value, are read here
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
+    width = int(lengths.max())
+    if width > MAX_WIDTH:
+        return None
+    if width == 0:
+        return np.zeros((n, 0), dtype=np.uint32)
+    codes = np.asarray(cells, dtype=f"<U{width}").view(np.uint32).reshape(n, width)
+    if np.count_nonzero(codes == 0) != n * width - int(lengths.sum()):
+        return None  # a cell holding NUL characters: numpy pads with them (and drops trailing ones)
+    return codes
+
+
 def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
     """Which cells ``re.fullmatch(pattern, cell)`` matches, or ``None`` when this cannot tell exactly."""
     auto = _automaton(pattern)
@@ -236,18 +274,12 @@ def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
         return None
     if n == 0:
         return np.zeros(0, dtype=bool)
-    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
-        return None  # only strings, and no missing value, are read here
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
-    width = int(lengths.max())
-    if width > MAX_WIDTH:
+    grid = code_points(cells)
+    if grid is None:
         return None
-    text = np.asarray(cells, dtype=f"<U{max(width, 1)}")
+    codes, width = grid, grid.shape[1]
     if width == 0:
         return np.full(n, auto.accept[1])
-    codes = text.view(np.uint32).reshape(n, width)
-    if np.count_nonzero(codes == 0) != n * width - int(lengths.sum()):
-        return None  # a cell holding NUL characters: numpy pads with them (and drops trailing ones)
     try:
         classes = auto.table[codes]
         unknown = classes == _UNKNOWN
@@ -267,4 +299,4 @@ def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
     return auto.accept[state]
 
 
-__all__ = ["MAX_WIDTH", "fullmatch"]
+__all__ = ["MAX_WIDTH", "code_points", "fullmatch"]

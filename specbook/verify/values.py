@@ -135,9 +135,9 @@ def plain_numbers(cells: np.ndarray, decimals: bool) -> tuple[np.ndarray, np.nda
     if read is None or not read.any():
         return np.zeros(n, dtype=bool), value
     rows = np.flatnonzero(read)
-    subset = cells if len(rows) == n else cells[rows]
-    codes = np.asarray(subset, dtype=str)
-    grid = codes.view(np.uint32).reshape(len(rows), -1).astype(np.int64)
+    points = matcher.code_points(cells)  # the matcher has just read them: no conversion again
+    assert points is not None
+    grid = (points if len(rows) == n else points[rows]).astype(np.int64)
     digit = (grid >= 48) & (grid <= 57)
     whole = np.zeros(len(rows), dtype=np.int64)
     after = np.zeros(len(rows), dtype=np.int64)  # digits after the decimal mark
