@@ -53,9 +53,13 @@ class DataFileError(Exception):
 
 @dataclass(frozen=True)
 class FileFormat:
+    """``verified``: every byte was seen to fit the encoding; when not, the file's head settled which
+    encoding it is, and a byte further on that does not fit is located once reading meets it."""
+
     kind: FileKind
     encoding: str = "utf-8"
     delimiter: str = ","
+    verified: bool = True
 
 
 def _kind(path: Path, head: bytes) -> FileKind:
@@ -114,6 +118,39 @@ def _encoding(path: Path, head: bytes) -> tuple[str, int | None]:
     return "cp1251", None
 
 
+def _settled_by_head(head: bytes, whole: bool) -> bool:
+    """Whether the head alone settles that the file is UTF-8: it decodes, and holds enough non-ASCII bytes
+    that a byte further on that does not fit makes the file a UTF-8 one broken midway (see ``_encoding``),
+    never a Windows-1251 one."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+    except UnicodeDecodeError:
+        return False
+    return len(head) - len(head.translate(None, bytes(range(0x80, 0x100)))) >= 8
+
+
+def _encoding_error(p: Path, source: str, kind: FileKind, bad: int) -> DataFileError:
+    """The first byte of the file that fits neither encoding, by line and column."""
+    data = p.read_bytes()[: bad + 1]
+    delimiter = _delimiter(data.decode("utf-8", "replace")) if kind == "csv" else ","
+    line, column = _line_and_field(data, bad, delimiter.encode())
+    name = None
+    if kind == "csv" and line > 1:
+        header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")],
+                                 delimiter=delimiter))
+        name = header[column] if column < len(header) else str(column + 1)
+    return DataFileError(source, "encoding", row=line, column=name, values={"byte": f"0x{data[bad]:02X}"})
+
+
+def _unfit_byte(t: Table, row: int, exc: UnicodeDecodeError) -> DataFileError:
+    """The message for a byte that reading found not to fit the file's encoding."""
+    if not t.format.verified:
+        _encoding_name, bad = _encoding(Path(t.path), b"")
+        if bad is not None:
+            return _encoding_error(Path(t.path), t.path, t.format.kind, bad)
+    return DataFileError(t.path, "encoding", row=row, values={"byte": f"0x{exc.object[exc.start]:02X}"})
+
+
 def sniff(path: str | Path) -> FileFormat:
     """The kind, encoding and delimiter of a data file; :class:`DataFileError` when it is no table."""
     p = Path(path)
@@ -133,21 +170,17 @@ def sniff(path: str | Path) -> FileFormat:
         return FileFormat("xlsx")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
         raise DataFileError(source, "binary")
-    encoding, bad = _encoding(p, head)
+    verified = True
+    if _settled_by_head(head, whole=size <= len(head)):
+        encoding, bad, verified = "utf-8-sig", None, size <= len(head)
+    else:
+        encoding, bad = _encoding(p, head)
     if bad is not None:
-        data = p.read_bytes()[: bad + 1]
-        delimiter = _delimiter(data.decode("utf-8", "replace")) if kind == "csv" else ","
-        line, column = _line_and_field(data, bad, delimiter.encode())
-        name = None
-        if kind == "csv" and line > 1:
-            header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")],
-                                     delimiter=delimiter))
-            name = header[column] if column < len(header) else str(column + 1)
-        raise DataFileError(source, "encoding", row=line, column=name, values={"byte": f"0x{data[bad]:02X}"})
+        raise _encoding_error(p, source, kind, bad)
     if kind == "jsonl":
-        return FileFormat("jsonl", encoding)
+        return FileFormat("jsonl", encoding, verified=verified)
     text = head.decode(encoding.replace("-sig", ""), "ignore").lstrip("\ufeff")
-    return FileFormat("csv", encoding, _delimiter(text))
+    return FileFormat("csv", encoding, _delimiter(text), verified)
 
 
 def _delimiter(text: str) -> str:
@@ -204,9 +237,8 @@ def _csv_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[i
             raise DataFileError(t.path, "ragged", row=line, column=str(expected + 1),
                                 values={"expected": expected, "saw": saw}) from None
         raise DataFileError(t.path, "unparsable", row=first, values={"reason": str(exc).strip()}) from None
-    except UnicodeDecodeError as exc:  # the probe said the bytes fit; keep the promise of one message
-        raise DataFileError(t.path, "encoding", row=first, values={"byte": f"0x{exc.object[exc.start]:02X}"}) \
-            from None
+    except UnicodeDecodeError as exc:  # a byte past the probed head; keep the promise of one message
+        raise _unfit_byte(t, first, exc) from None
 
 
 def _csv_header(path: str, fmt: FileFormat) -> list[str]:
@@ -311,13 +343,16 @@ def _json_cell(value: Any) -> str:
 def _jsonl_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
     buffer: list[list[str]] = []
     first = 0
-    for number, record in _jsonl_records(t.path, t.format.encoding):
-        if not buffer:
-            first = number
-        buffer.append([_json_cell(record.get(c)) for c in usecols])
-        if len(buffer) >= rows:
-            yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
-            buffer = []
+    try:
+        for number, record in _jsonl_records(t.path, t.format.encoding):
+            if not buffer:
+                first = number
+            buffer.append([_json_cell(record.get(c)) for c in usecols])
+            if len(buffer) >= rows:
+                yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
+                buffer = []
+    except UnicodeDecodeError as exc:
+        raise _unfit_byte(t, first or 1, exc) from None
     if buffer:
         yield first, pd.DataFrame(buffer, columns=list(usecols), dtype=object)
 
@@ -333,12 +368,20 @@ def open_table(path: str | Path) -> Table:
             columns = _xlsx_header(source)
         else:
             columns = _jsonl_header(source, fmt.encoding)
-    except (OSError, csv.Error, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        if not fmt.verified:
+            raise _unfit_byte(Table(source, fmt, []), 1, exc) from None
+        raise DataFileError(source, "unparsable", row=1, values={"reason": str(exc)}) from None
+    except (OSError, csv.Error) as exc:
         raise DataFileError(source, "unparsable", row=1, values={"reason": str(exc)}) from None
     if not any(columns):
         raise DataFileError(source, "no_header", row=1)
     table = Table(source, fmt, columns)
-    if fmt.kind != "jsonl" and not _has_records(table):
+    try:
+        has_records = fmt.kind == "jsonl" or _has_records(table)
+    except UnicodeDecodeError as exc:
+        raise _unfit_byte(table, 2, exc) from None
+    if not has_records:
         raise DataFileError(source, "header_only", row=2)
     return table
 

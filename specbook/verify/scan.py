@@ -21,6 +21,7 @@ import pandas as pd
 from specbook.definitions import CONVERSION
 from specbook.model import Spec, table_records
 from specbook.verify.adapter import column_for, match_column
+from specbook.verify.hashing import text_hashes
 from specbook.verify.readers import CHUNK_ROWS, DataFileError, Table, open_table
 from specbook.verify.values import FORMAT_CHECKED, comparable, days, empty, parse
 
@@ -226,7 +227,7 @@ def _compact(p: FieldPlan, value: pd.Series, statuses: dict[str, str] | None) ->
     if p.kind == "choice":
         return np.asarray(pd.Categorical(value), dtype=object)
     if p.kind in HASHED_KINDS:
-        return pd.util.hash_array(value.fillna("").to_numpy(dtype=object))
+        return text_hashes(value.fillna("").to_numpy(dtype=object))
     return comparable(p.kind, value).to_numpy()
 
 
@@ -256,14 +257,14 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
         for p in fields.values():
             column = chunk[p.column]
             # Each distinct value is judged once: exports repeat statuses, dates, amounts and names a lot. A
-            # column whose first chunk was mostly distinct values (numbers of orders, payments' ids) is judged
-            # cell by cell: finding its few repeats would cost more than it saves.
+            # column whose first chunk was mostly distinct values (three in four: numbers of orders, payments'
+            # ids) is judged cell by cell: finding its few repeats would cost more than it saves.
             distinct: Any
             if p.name in distinct_columns:
                 codes, distinct = np.arange(n), column.to_numpy(dtype=object)
             else:
                 codes, distinct = pd.factorize(column, use_na_sentinel=False)
-                if result.rows == n and len(distinct) > n // 2 and n >= 1000:
+                if result.rows == n and len(distinct) > n * 3 // 4 and n >= 1000:
                     distinct_columns.add(p.name)
             unique = _stripped(np.asarray(distinct, dtype=object))
             blank_u = (unique == "").to_numpy()
@@ -291,7 +292,7 @@ def scan(spec: Spec, plan: Plan, sample: Sample, rows_per_chunk: int = CHUNK_ROW
                 # cells would keep all of its memory pages alive
                 keep[p.name] = np.asarray(unique.to_numpy(dtype=object), dtype=str)[codes]
                 # and as a 64-bit hash, which finding repeats and counterparts compares fast
-                keep[HASHED + p.name] = pd.util.hash_array(unique.to_numpy(dtype=object))[codes]
+                keep[HASHED + p.name] = text_hashes(unique.to_numpy(dtype=object))[codes]
             elif p.name in compared and parsed is not None:
                 statuses = known if p.name == result.status_field else None
                 keep[p.name] = _compact(p, parsed.value, statuses)[codes]
