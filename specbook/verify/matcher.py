@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-try:  # Python 3.11+
+try:  # re's own parser (Python 3.11+): what each piece of a pattern means is taken from it
     from re import _constants as C  # type: ignore[attr-defined]
     from re import _parser as P  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older Pythons are not supported by the project
-    raise
+except ImportError:  # pragma: no cover - a Python that keeps it elsewhere: every pattern is left to re
+    C = P = None
 
 MAX_WIDTH = 64  # longer cells are left to ``re``: the matrix of code points grows with the longest cell
 _MAX_REPEAT = 64  # a bounded repeat is unrolled; a larger bound is left to ``re``
@@ -34,7 +34,7 @@ _PAD = 0  # the class of code point 0: past a cell's end, the state stays
 _CATEGORIES = {
     C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
     C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W",
-}
+} if C is not None else {}
 
 
 class _Unsupported(Exception):
@@ -211,6 +211,8 @@ class _Automaton:
 
 @functools.lru_cache(maxsize=64)
 def _automaton(pattern: str) -> _Automaton | None:
+    if P is None:
+        return None
     try:
         parsed = P.parse(pattern, 0)
         if parsed.state.flags & ~C.SRE_FLAG_UNICODE:
@@ -225,6 +227,8 @@ def _automaton(pattern: str) -> _Automaton | None:
         auto.learn(np.zeros(0, dtype=np.int64))
         return auto
     except (_Unsupported, re.error, RecursionError):
+        return None
+    except Exception:  # re's private parser said something this does not expect: re itself decides
         return None
 
 
