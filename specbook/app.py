@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -161,7 +162,9 @@ def _announce_when_ready(address: str, server: str, ready: Path, timeout: float 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not (ready.exists() and _serving(server)):
         time.sleep(0.3)
-    print(address, flush=True)
+    # one write of the whole line: the server's log, on the same terminal, must not land inside it
+    sys.stdout.write(address + "\n")
+    sys.stdout.flush()
 
 
 def serve(folder: str | os.PathLike[str], port: int | None = None, *, idle_timeout: int = IDLE_TIMEOUT,
