@@ -221,12 +221,12 @@ _BAD_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def _csv_chunks(t: Table, usecols: Sequence[str], rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
     # Every column is read (a chunk at a time) so that a row with more cells than the header is caught;
     # pandas lets it pass when only some columns are asked for.
-    reader = pd.read_csv(t.path, sep=t.format.delimiter, encoding=t.format.encoding, dtype=object,
-                         chunksize=rows, na_filter=False, engine="c")
     wanted = list(usecols)
     first = 2
     try:
-        with reader:
+        # opened inside the try: pandas decodes its first buffer (about 256 KiB, past the probed head) here
+        with pd.read_csv(t.path, sep=t.format.delimiter, encoding=t.format.encoding, dtype=object,
+                         chunksize=rows, na_filter=False, engine="c") as reader:
             for chunk in reader:
                 yield first, chunk if list(chunk.columns) == wanted else chunk[wanted]
                 first += len(chunk)
