@@ -310,6 +310,17 @@ def test_phones_over_a_column_are_phones_cell_by_cell(values: list[str], fmt: st
         assert bool(valid) == ok, cell
 
 
+def test_a_pattern_that_outgrows_the_automaton_is_left_to_re_from_then_on() -> None:
+    """Learning new characters may run past the automaton's limits half-way: that answer and every later one
+    come from ``re``, never from the half-updated tables."""
+    pattern = r"(?:a|b)*a(?:a|b){7}"  # "an a eight from the end": a DFA of 2**8 states
+    asked = [["c", "cc"], ["aaaaaaaa", "bbbbbbbb", "abababab", "babababax"], ["aaaaaaaa", "bbbbbbbb", "abababab"]]
+    for cells in asked:
+        got = matcher.fullmatch(pattern, np.array(cells, dtype=object))
+        if got is not None:
+            assert got.tolist() == [re.fullmatch(pattern, c) is not None for c in cells]
+
+
 # --------------------------------------------------------------------------- an encoding settled by the head
 
 

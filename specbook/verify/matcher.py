@@ -163,6 +163,8 @@ class _Automaton:
     sets: list[frozenset[int]] = field(default_factory=list)
     moves: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=np.int32))
     accept: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=bool))
+    # set when learning ran past a limit half-way: the tables are then partly updated and never used again
+    outgrown: bool = False
 
     def closure(self, states: set[int]) -> frozenset[int]:
         todo, seen = list(states), set(states)
@@ -274,7 +276,7 @@ def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
     """Which cells ``re.fullmatch(pattern, cell)`` matches, or ``None`` when this cannot tell exactly."""
     auto = _automaton(pattern)
     n = len(cells)
-    if auto is None:
+    if auto is None or auto.outgrown:
         return None
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -291,6 +293,7 @@ def fullmatch(pattern: str, cells: np.ndarray) -> np.ndarray | None:
             auto.learn(np.flatnonzero(np.bincount(codes[unknown])))
             classes = auto.table[codes]
     except _Unsupported:
+        auto.outgrown = True
         return None
     by_position = np.ascontiguousarray(classes.T)
     moves = auto.moves.ravel()
