@@ -321,6 +321,22 @@ def test_a_pattern_that_outgrows_the_automaton_is_left_to_re_from_then_on() -> N
             assert got.tolist() == [re.fullmatch(pattern, c) is not None for c in cells]
 
 
+def test_keys_whose_hashes_collide_are_not_reported_as_repeats(tmp_path: Path) -> None:
+    """Two different payment ids that share a 64-bit hash, and one id that truly repeats: only the latter is a
+    duplicate (the hashes are a first look; the repeat is confirmed on the ids' own text)."""
+    a, b = "\u63f3\u66c5\U00020000\U00020000", "\u865d\u65ef\U0010bbd4\U0009b1da"
+    assert text_hashes(np.array([a, b], dtype=object)).tolist()[0] == text_hashes(np.array([b], dtype=object))[0]
+    path = tmp_path / "accounting.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow([str(ACCOUNTING[k][0]) for k in ACCOUNTING])
+        for key in (a, b, "0000abcd-p", "0000abcd-p", "0000abce-p"):
+            writer.writerow([key, "ИМ-000001", "100,00", "1,00", "01.10.2026 10:00:00", "Карта"])
+    report = verify(load(EXAMPLE), [Sample("Бухгалтерия", "Оплата", str(path))])
+    repeats = [f for f in report.findings if f.code == "data.duplicate"]
+    assert [(f.count, [e["rows"] for e in f.examples]) for f in repeats] == [(1, [[4, 5]])]
+
+
 # --------------------------------------------------------------------------- an encoding settled by the head
 
 

@@ -101,6 +101,11 @@ def _duplicates(w: Words, plan: Plan, scans: Scans, flows: Flows) -> Iterator[Hi
         dup = s.kept[_hashed(wanted)].duplicated(keep=False).to_numpy() & filled
         if not dup.any():
             continue
+        # the hashes are a fast first look: a repeat is one only when the keys' own text repeats
+        flagged = np.flatnonzero(dup)
+        dup[flagged[~s.kept.iloc[flagged].duplicated(subset=list(wanted), keep=False).to_numpy()]] = False
+        if not dup.any():
+            continue
         repeated = s.kept.loc[dup, [*wanted, ROW]]
         groups = repeated.groupby(list(wanted), sort=False)[ROW]
         examples = []
