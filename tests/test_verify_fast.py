@@ -4,19 +4,18 @@ timestamp cannot hold."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import math
 import random
 import re
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_verify import EXAMPLE, GEN
 
 from specbook.definitions import FORMAT_PATTERNS
 from specbook.model import table_records
@@ -35,25 +34,13 @@ from specbook.verify.values import (
     plain_numbers,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "shop-crm"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("shop_data_fast", EXAMPLE / "data" / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # --------------------------------------------------------------------------- dates beyond 2262
 
 
 def test_dates_beyond_what_a_timestamp_holds_are_reported_as_unreadable(tmp_path: Path) -> None:
     """An accounting export (Windows-1251, «;») with payments dated 2262 and 9999: a finding, no traceback."""
     shutil.copy(EXAMPLE / "spec.yaml", tmp_path / "spec.yaml")
-    _generator().write(tmp_path / "data", 300)
+    GEN.write(tmp_path / "data", 300)
     path = tmp_path / "data" / "accounting_payments.csv"
     with path.open(encoding="cp1251", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter=";"))

@@ -203,8 +203,8 @@ def _money(column: pd.Series, fmt: str | None) -> Parsed:
     else:
         cents = value * 100  # whole kopecks, up to the float's own error at large amounts
         valid = value.notna() & ((cents - cents.round()).abs() < 1e-3)
-    cells = _texts(column)
-    if any(_SEP.join(cells).find(c) >= 0 for c in "eEin"):  # else no cell can hold an exponent, inf or nan
+    text = _SEP.join(_texts(column))
+    if any(c in text for c in "eEin"):  # else no cell can hold an exponent, inf or nan
         valid &= ~contains(r"[eE]|inf|nan", column)
     return Parsed(valid.astype(bool), value.round(2))
 
