@@ -4,7 +4,9 @@ only this machine's host names are served, and page views do not pile up kernels
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 import urllib.error
@@ -15,8 +17,10 @@ from typing import Any
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT, _clean_env, _free_port, _server, _wait, light_page
 
+from specbook import preheat
 from specbook.app import HOST, POOL_SIZE, url, voila_argv, voila_config
 from specbook.cli import main
+from specbook.preheat import READY_ENV
 
 UI_TIMEOUT_MS = 240_000
 # Each view is checked on its own (its kernel released before the next view opens), so a kernel left behind
@@ -34,6 +38,42 @@ def test_the_address_carries_the_token_and_the_server_checks_hosts() -> None:
     assert config.MappingKernelManager.cull_connected is False
     assert config.VoilaConfiguration.preheat_kernel is True and config.VoilaConfiguration.default_pool_size == 1
     assert f"--Voila.ip={HOST}" in voila_argv(".", 8866)
+
+
+def test_a_preheated_kernel_takes_its_page_request_from_the_query_socket_without_importing_the_server(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voila's request-info protocol as the page's kernel speaks it: one JSON message on
+    ``/voila/query/<kernel id>`` becomes the kernel's environment; the Jupyter server is never imported (five
+    seconds of every customer page's kernel)."""
+    import threading
+
+    from websockets.sync.server import serve
+
+    paths: list[str] = []
+
+    def handler(connection: Any) -> None:
+        paths.append(connection.request.path)
+        connection.send(json.dumps({"QUERY_STRING": "token=x&lang=ru", "SERVER_NAME": "127.0.0.1"}))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        port = server.socket.getsockname()[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for name, value in {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-1", "VOILA_APP_PORT": str(port),
+                            "VOILA_SERVER_URL": "/base/"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("QUERY_STRING", raising=False)
+        monkeypatch.delenv(READY_ENV, raising=False)
+        preheat.wait_for_request()
+        server.shutdown()
+    assert paths == ["/base/voila/query/k-1"]
+    assert os.environ["QUERY_STRING"] == "token=x&lang=ru"
+    assert preheat.request_info_url({"VOILA_KERNEL_ID": "k"}) == "ws://127.0.0.1:8866/voila/query/k"
+    probe = ("import sys, importlib.util; s = importlib.util.spec_from_file_location('p', sys.argv[1]); "
+             "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); m.wait_for_request(); "
+             "print(sorted(n for n in ('voila', 'jupyter_server', 'jsonschema') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe, preheat.__file__], capture_output=True, text=True,
+                         env={**os.environ, "VOILA_KERNEL_ID": "", "PYTHONWARNINGS": "ignore"}, timeout=120)
+    assert out.stdout.strip() == "[]", out
 
 
 def _kernels(server_pid: int) -> int:

@@ -26,9 +26,8 @@ from typing import Any
 import pytest
 from workbook_support import ROOT
 
-from specbook import SpecError, load
+from specbook import SpecError, load, preheat
 from specbook.cli import main
-from specbook.preheat import READY_ENV
 from specbook.workbook import SPEC_ENV, STATIC_ENV
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,15 +63,16 @@ def _free_port() -> int:
 
 
 def light_page(text: str) -> dict[str, Any]:
-    """A one-cell customer-mode page: one form-like box, after the same wait for the page as the workbook's (a
-    preheated kernel tells the server it is ready, then waits), importing nothing of specbook's. For measuring
-    the server's handling of pages, not how long Python takes to import the workbook."""
-    source = ("import os, pathlib\n"
+    """A one-cell customer-mode page: one form-like box, after the workbook's own wait for the page (a
+    preheated kernel tells the server it is ready, then waits), importing nothing else of specbook's (the
+    module is loaded from its file, not through the package and its pandas). For measuring the server's
+    handling of pages, not how long Python takes to import the workbook."""
+    source = ("import importlib.util\n"
               "import ipywidgets\n"
-              "from voila.utils import wait_for_request\n"
-              f"if os.environ.get('VOILA_PREHEAT') == 'True' and os.environ.get({READY_ENV!r}):\n"
-              f"    pathlib.Path(os.environ[{READY_ENV!r}]).touch()\n"
-              "wait_for_request()\n"
+              f"_spec = importlib.util.spec_from_file_location('specbook_preheat', {str(Path(preheat.__file__))!r})\n"
+              "_preheat = importlib.util.module_from_spec(_spec)\n"
+              "_spec.loader.exec_module(_preheat)\n"
+              "_preheat.wait_for_the_page()\n"
               f"ipywidgets.HTML({text!r}, _dom_classes=['specbook-section'])")
     return {"cells": [{"cell_type": "code", "execution_count": None, "id": "page", "metadata": {}, "outputs": [],
                        "source": source}],
