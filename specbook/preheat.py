@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 # A file a preheated kernel creates once it has imported the workbook and waits for its page, so that the
@@ -28,7 +29,7 @@ CONNECT_TIMEOUT = 5.0  # seconds to reach the server's query socket (Voila's own
 log = logging.getLogger(__name__)
 
 
-def request_info_url(env: os._Environ[str] | dict[str, str] = os.environ) -> str | None:
+def request_info_url(env: Mapping[str, str] = os.environ) -> str | None:
     """Where this kernel receives its page's request: Voila's query socket for its kernel id (the variables
     and defaults Voila itself uses), or None outside a Voila kernel."""
     kernel_id = env.get("VOILA_KERNEL_ID")
