@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, START_TIMEOUT, _clean_env, _free_port, _server, _wait, light_page
+from test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    START_TIMEOUT,
+    _clean_env,
+    _free_port,
+    _server,
+    _wait,
+    light_page,
+    preheat_from_file,
+)
 
 from specbook import preheat
 from specbook.app import HOST, POOL_SIZE, url, voila_argv, voila_config
@@ -64,16 +74,18 @@ def test_a_preheated_kernel_takes_its_page_request_from_the_query_socket_without
         monkeypatch.delenv("QUERY_STRING", raising=False)
         monkeypatch.delenv(READY_ENV, raising=False)
         preheat.wait_for_request()
+        # the same wait in a fresh interpreter, connecting to this server: it imports no server of its own
+        probe = preheat_from_file("_preheat.wait_for_request()") + (
+            "import os, sys\nprint(os.environ.get('QUERY_STRING'), "
+            "sorted(n for n in ('voila', 'jupyter_server', 'jsonschema') if n in sys.modules))")
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                             env={**{k: v for k, v in os.environ.items() if k != "QUERY_STRING"},
+                                  "PYTHONWARNINGS": "ignore"}, timeout=120)
         server.shutdown()
-    assert paths == ["/base/voila/query/k-1"]
+    assert paths == ["/base/voila/query/k-1", "/base/voila/query/k-1"]
     assert os.environ["QUERY_STRING"] == "token=x&lang=ru"
     assert preheat.request_info_url({"VOILA_KERNEL_ID": "k"}) == "ws://127.0.0.1:8866/voila/query/k"
-    probe = ("import sys, importlib.util; s = importlib.util.spec_from_file_location('p', sys.argv[1]); "
-             "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); m.wait_for_request(); "
-             "print(sorted(n for n in ('voila', 'jupyter_server', 'jsonschema') if n in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", probe, preheat.__file__], capture_output=True, text=True,
-                         env={**os.environ, "VOILA_KERNEL_ID": "", "PYTHONWARNINGS": "ignore"}, timeout=120)
-    assert out.stdout.strip() == "[]", out
+    assert out.stdout.strip() == "token=x&lang=ru []", out
 
 
 def _kernels(server_pid: int) -> int:

@@ -62,18 +62,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def preheat_from_file(call: str) -> str:
+    """Python source that loads ``specbook/preheat.py`` from its file, as ``_preheat``, without importing the
+    package and its pandas, then runs ``call`` (e.g. ``"_preheat.wait_for_the_page()"``)."""
+    return ("import importlib.util\n"
+            f"_spec = importlib.util.spec_from_file_location('specbook_preheat', {str(Path(preheat.__file__))!r})\n"
+            "_preheat = importlib.util.module_from_spec(_spec)\n"
+            "_spec.loader.exec_module(_preheat)\n"
+            f"{call}\n")
+
+
 def light_page(text: str) -> dict[str, Any]:
     """A one-cell customer-mode page: one form-like box, after the workbook's own wait for the page (a
-    preheated kernel tells the server it is ready, then waits), importing nothing else of specbook's (the
-    module is loaded from its file, not through the package and its pandas). For measuring the server's
-    handling of pages, not how long Python takes to import the workbook."""
-    source = ("import importlib.util\n"
-              "import ipywidgets\n"
-              f"_spec = importlib.util.spec_from_file_location('specbook_preheat', {str(Path(preheat.__file__))!r})\n"
-              "_preheat = importlib.util.module_from_spec(_spec)\n"
-              "_spec.loader.exec_module(_preheat)\n"
-              "_preheat.wait_for_the_page()\n"
-              f"ipywidgets.HTML({text!r}, _dom_classes=['specbook-section'])")
+    preheated kernel tells the server it is ready, then waits), importing nothing else of specbook's. For
+    measuring the server's handling of pages, not how long Python takes to import the workbook."""
+    source = ("import ipywidgets\n" + preheat_from_file("_preheat.wait_for_the_page()")
+              + f"ipywidgets.HTML({text!r}, _dom_classes=['specbook-section'])")
     return {"cells": [{"cell_type": "code", "execution_count": None, "id": "page", "metadata": {}, "outputs": [],
                        "source": source}],
             "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -261,31 +265,39 @@ def _start_kernel(page: Any) -> None:
     raise AssertionError("the notebook's kernel did not start")
 
 
-def _run_all(page: Any, attempts: int = 4) -> None:
-    """Run > Run All Cells until every form is shown. A run started while JupyterLab is still connecting
-    its new kernel can stop after the first cell; when the kernel has been idle with nothing queued for a
-    while no new form appears, run all cells again (harmless: the workbook only reads the spec)."""
+def _run_all(page: Any, stalls: int = 4) -> None:
+    """Run > Run All Cells until every form is shown. JupyterLab ignores a Run All given while it is still
+    connecting its new kernel (no cell is even queued), and a run started in that moment can stop after the
+    first cell. So: when no cell has been queued two seconds after the click, click again (however often:
+    only the deadline bounds these); when the kernel has been idle with nothing queued and no new form for a
+    while, run all cells again, at most ``stalls`` times (harmless: the workbook only reads the spec)."""
     state = ("() => ({forms: document.querySelectorAll('.specbook-section').length,"
+             " queued: Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => /[*0-9]/.test(p.innerText)),"
              " busy: Array.from(document.querySelectorAll('.jp-InputPrompt')).some(p => p.innerText.includes('*'))"
              " || !document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")})")
     deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
-    for _ in range(attempts):
+    stalled = 0
+    while stalled < stalls and time.monotonic() < deadline:
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
+        clicked = time.monotonic()
         quiet_since: float | None = None
         shown = -1
         while time.monotonic() < deadline:
             now = page.evaluate(state)
             if now["forms"] >= SECTIONS:
                 return
+            if not now["queued"] and not now["busy"] and time.monotonic() - clicked > 2:
+                break  # the click was ignored: nothing was queued; not a stall
             if now["busy"] or now["forms"] != shown:  # still running, or the page still drawing what came
                 quiet_since = None
                 shown = now["forms"]
             elif quiet_since is None:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > 20:
+                stalled += 1
                 break  # stalled: run again
-            time.sleep(0.5)
+            time.sleep(0.25)
     raise AssertionError("the workbook's forms did not all appear")
 
 

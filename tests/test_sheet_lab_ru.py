@@ -201,9 +201,11 @@ def load_names(folder: Path, table: str) -> list[str]:
 
 # --------------------------------------------------------------------------- no English word anywhere
 
-SCAN = """() => {
-  const scopes = [...document.querySelectorAll(
-    '.jp-OutputArea-output, .tabulator-popup-container, .tabulator-edit-list')];
+SCAN = """(root) => {
+  // the workbook's outputs, or only the one output ``root`` is in; and whatever floats above them
+  const popups = [...document.querySelectorAll('.tabulator-popup-container, .tabulator-edit-list')];
+  const scopes = root ? [root.closest('.jp-OutputArea-output') || root, ...popups]
+                      : [...document.querySelectorAll('.jp-OutputArea-output'), ...popups];
   const out = [];
   const where = (el) => `${el.tagName.toLowerCase()}.${String(el.className || '').split(' ').slice(0, 2).join('.')}`;
   for (const scope of scopes) {
@@ -267,8 +269,10 @@ class Scan:
         self.page, self.allowed = page, allowed
         self.found: dict[str, set[str]] = {}
 
-    def __call__(self, where: str) -> None:
-        for kind, text, element in self.page.evaluate(SCAN):
+    def __call__(self, where: str, inside: Any = None) -> None:
+        """Scan the page, or (``inside``: a locator) only the output it is in, with the open popups."""
+        found = inside.evaluate(SCAN) if inside is not None else self.page.evaluate(SCAN, None)
+        for kind, text, element in found:
             for word in english(text):
                 if word not in self.allowed:
                     self.found.setdefault(word, set()).add(f"{where}: {kind} of {element}: {text.strip()[:80]}")
@@ -297,7 +301,7 @@ def test_no_english_word_in_any_control_or_menu_of_a_russian_workbook(lab: tuple
         for handle in grid.get_by_role("button", name=re.compile("^" + re.escape(ru("grid.column_menu", column="")
                                                                                   .removesuffix("»")))).all():
             handle.click()
-            scan(f"{name}: header menu")
+            scan(f"{name}: header menu", grid)
             _close_popups(page)
         rows = grid.get_by_role("row")
         if rows.count() < 2:
@@ -306,7 +310,7 @@ def test_no_english_word_in_any_control_or_menu_of_a_russian_workbook(lab: tuple
             if cell.get_by_role("button").count() or not cell.is_visible():
                 continue
             cell.click()
-            scan(f"{name}: cell")
+            scan(f"{name}: cell", grid)
             page.keyboard.press("Escape")
     # the paste report, with a value refused
     grid = _grid(page, "systems")
@@ -326,6 +330,7 @@ def test_no_english_word_in_any_control_or_menu_of_a_russian_workbook(lab: tuple
                      ).first.click()
     page.get_by_text(ru("grid.empty")).first.wait_for()
     scan("empty steps")
+    scan("page, after all")
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "lab-ru-scan.png"), full_page=True)
     assert scan.found == {}, "\n".join(f"{w}: {sorted(p)[:3]}" for w, p in sorted(scan.found.items()))
