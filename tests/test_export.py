@@ -21,6 +21,7 @@ import nbformat
 import pytest
 import yaml
 from helpers import COMPLETE
+from workbook_support import example_handouts
 
 from specbook import check, lang, load
 from specbook.cli import main
@@ -87,9 +88,12 @@ def assert_words_inside_the_page(pdf: Path) -> None:
 
 @pytest.fixture(scope="module", params=[*(p.name for p in EXAMPLES), "complete"])
 def handout(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Handout:
-    source = COMPLETE if request.param == "complete" else ROOT / "examples" / request.param
-    out = tmp_path_factory.mktemp(request.param)
-    paths = export(source, "html,pdf", out)
+    if request.param == "complete":
+        source = COMPLETE
+        paths = export(source, "html,pdf", tmp_path_factory.mktemp(request.param))
+    else:
+        source = ROOT / "examples" / request.param
+        paths = example_handouts(request.param, tmp_path_factory)
     folder = ARTEFACTS / request.param
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

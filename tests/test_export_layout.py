@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workbook_support import ROOT
+from workbook_support import ROOT, example_handouts
 
 from specbook import lang, load
 from specbook.export import export
@@ -63,10 +63,9 @@ def ink_rows(pdf: Path, folder: Path) -> list[list[bool]]:
 
 @pytest.fixture(scope="module")
 def example_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("layout")
     pdfs = {}
     for name in EXAMPLES:
-        written = export(ROOT / "examples" / name, to="html,pdf", output_dir=out / name)
+        written = example_handouts(name, tmp_path_factory)
         pdfs[name] = next(p for p in written if p.suffix == ".pdf")
         pdfs[name + ".html"] = next(p for p in written if p.suffix == ".html")
     return pdfs

@@ -3,24 +3,30 @@ on disk, every word a form shows, and the deterministic large spec of the benchm
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import itertools
+import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
+import pytest
 from helpers import COMPLETE, DATA
 
 from specbook import Spec, load
+from specbook.export import export
 from specbook.workbook import Workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTIAL_RU = DATA / "specs" / "partial_ru.yaml"
 TEMPLATE = ROOT / "notebooks" / "workbook.ipynb"
 
-__all__ = ["COMPLETE", "PARTIAL_RU", "ROOT", "TEMPLATE", "generate_spec", "make_workbook", "on_disk", "words"]
+__all__ = ["COMPLETE", "PARTIAL_RU", "ROOT", "TEMPLATE", "example_handouts", "generate_spec", "make_workbook",
+           "on_disk", "words"]
 
 
 def make_workbook(folder: Path, source: Path = COMPLETE) -> Workbook:
@@ -28,6 +34,23 @@ def make_workbook(folder: Path, source: Path = COMPLETE) -> Workbook:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, folder / "spec.yaml")
     return Workbook(folder)
+
+
+def example_handouts(name: str, factory: pytest.TempPathFactory) -> list[Path]:
+    """``specbook export examples/<name> --to html,pdf``: the paths written (HTML, PDF, spec, schema), made
+    once per test run and shared by every test file and worker that reads them (a lock in the run's own
+    temporary folder). Read them; do not change them."""
+    base = factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # xdist: the run's folder
+    folder = root / "example-handouts" / name
+    folder.parent.mkdir(exist_ok=True)
+    with (folder.parent / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = folder.parent / f"{name}.json"
+        if not done.exists():
+            written = export(ROOT / "examples" / name, "html,pdf", folder)
+            done.write_text(json.dumps([str(p) for p in written]), encoding="utf-8")
+        return [Path(p) for p in json.loads(done.read_text(encoding="utf-8"))]
 
 
 def on_disk(wb: Workbook) -> Spec:
