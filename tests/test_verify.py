@@ -111,8 +111,8 @@ def test_committed_example_data_is_what_the_script_writes(tmp_path: Path) -> Non
     GEN.write(tmp_path)
     for name in ("shop_orders.csv", "payments.jsonl", "accounting_payments.csv", "delivery_shipments.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLE / "data" / name).read_bytes(), name
-    fresh = pd.read_excel(tmp_path / "crm_deals.xlsx", dtype=str)
-    committed = pd.read_excel(EXAMPLE / "data" / "crm_deals.xlsx", dtype=str)
+    fresh = pd.read_excel(tmp_path / "crm_deals.xlsx", dtype=str, engine="calamine")
+    committed = pd.read_excel(EXAMPLE / "data" / "crm_deals.xlsx", dtype=str, engine="calamine")
     pd.testing.assert_frame_equal(fresh, committed)
 
 
@@ -187,7 +187,7 @@ def test_records_missing_at_the_target_and_values_that_differ(workbook: Path) ->
 
 
 def test_a_personal_field_that_differs_is_shown_masked(workbook: Path) -> None:
-    deals = pd.read_excel(workbook / "data" / "crm_deals.xlsx", dtype=str).fillna("")
+    deals = pd.read_excel(workbook / "data" / "crm_deals.xlsx", dtype=str, engine="calamine").fillna("")
     deals.loc[2, column_for(load(EXAMPLE), "CRM", "Заказ", "Получатель")[0]] = "Другой Человек"
     deals.to_excel(workbook / "data" / "crm_deals.xlsx", index=False)
     differs = [f for f in verify_path(workbook).findings if f.code == "data.value-differs"]
@@ -195,6 +195,21 @@ def test_a_personal_field_that_differs_is_shown_masked(workbook: Path) -> None:
     assert "Другой Человек" not in differs[0].message
     assert differs[0].examples[0]["target_row"] == 4  # the third deal, below the header
     assert "Смирн" not in differs[0].message and "Друг" not in differs[0].message
+
+
+def test_a_sheet_that_starts_lower_is_read_and_its_rows_keep_their_numbers(workbook: Path) -> None:
+    """Some systems write a blank line or two above an export's header, or between records: the sheet is
+    read from its first filled row, blank rows are passed over, and a finding names the row as the
+    spreadsheet shows it."""
+    path = workbook / "data" / "crm_deals.xlsx"
+    deals = pd.read_excel(path, dtype=str, engine="calamine").fillna("")
+    deals.loc[2, column_for(load(EXAMPLE), "CRM", "Заказ", "Получатель")[0]] = "Другой Человек"
+    blank = pd.DataFrame([[""] * len(deals.columns)], columns=deals.columns)
+    pd.concat([deals[:1], blank, deals[1:]]).to_excel(path, index=False, startrow=2)
+    differs = [f for f in verify_path(workbook).findings if f.code == "data.value-differs"]
+    assert len(differs) == 1 and "Получатель" in differs[0].message
+    # the header on row 3, the first deal on row 4, a blank row, the second and third deals on rows 6 and 7
+    assert differs[0].examples[0]["target_row"] == 7
 
 
 def test_composite_keys_and_small_chunks_give_the_same_findings(workbook: Path) -> None:
