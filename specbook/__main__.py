@@ -1,5 +1,3 @@
-import sys
+from specbook.cli import entry
 
-from specbook.cli import main
-
-sys.exit(main())
+entry()

@@ -204,3 +204,31 @@ def test_a_refused_file_is_reported_on_one_visible_line(capsys: pytest.CaptureFi
     assert err.count("\n") == 1 and len(err) < 400, err  # one line: the unknown key, cut and made visible
     assert "\x1b" not in err and "\\x1b[2J" in err
     assert f"{path}:3:3: project." in err
+
+
+def test_the_command_as_a_process_hands_over_all_it_printed_and_its_exit_code(tmp_path: Path) -> None:
+    """The console script ends its process without tearing the interpreter down: what it printed into a
+    pipe still arrives whole, and the exit codes are main()'s."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output into a pipe is buffered
+
+    def command(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "specbook", *argv], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env=env)
+
+    assert command("new", "acme", "--lang", "en").returncode == 0
+    done = command("check", "acme", "--format", "json")
+    assert done.returncode == 1  # an empty spec has errors
+    assert json.loads(done.stdout)["counts"]["error"] > 0
+    done = command("export", str(ROOT / "examples" / "b2b-erp"), "--to", "html", "-o", "out")
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.splitlines()]
+    assert [p.suffix for p in written] == [".html", ".yaml", ".json"] and all(p.is_file() for p in written)
+    assert "8 of 8 questions closed" in done.stderr
+    done = command("schema")
+    assert done.returncode == 0 and len(done.stdout) > 20_000  # tens of kilobytes through the pipe, whole
+    assert json.loads(done.stdout)["properties"]["schema_version"]
+    assert command("check", "no-such-folder").returncode == 2
