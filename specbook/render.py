@@ -31,6 +31,7 @@ from specbook.definitions import (
     column_section,
     section_columns,
 )
+from specbook.export.columns import print_layout
 from specbook.export.diagram import diagram_svg
 from specbook.markup import VIEW_MIME, Html, esc
 from specbook.model import NO_EQUIVALENT, Spec, flow_figures, holders, table_records
@@ -112,14 +113,24 @@ def _cell(value: object) -> Html:
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], cls: str = "",
-           widths: Sequence[int] = ()) -> Html:
-    """A table with a header row (repeated on every printed page) and one row per record; ``widths`` are
-    the shares of the page width (percent) of the first columns, the rest share what is left."""
-    cols = "".join(f'<col style="width:{int(w)}%">' for w in widths)
+           widths: Sequence[int] = (), *, wide: bool = False) -> Html:
+    """A table with a header row (repeated on every printed page) and one row per record. On paper its
+    columns get the widths its words ask for (:func:`specbook.export.columns.print_layout`: a fixed layout
+    the PDF renderer sets at once; ``wide``: on a landscape page); where the fonts to measure them are
+    missing, ``widths`` (the shares of the page width of the first columns) stand, and the renderer sizes
+    the columns itself."""
+    head_cells = [esc(h) for h in headers]
+    cells = [[_cell(v) for v in row] for row in rows]
+    printed = print_layout(head_cells, cells, wide=wide)
+    shares = [f"{w:g}" for w in printed.widths] if printed else [str(int(w)) for w in widths]
+    cols = "".join(f'<col style="width:{w}%">' for w in shares)
     colgroup = f"<colgroup>{cols}</colgroup>" if cols else ""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    classes = f"sb-table {cls}".strip()
+    head = "".join(f"<th>{h}</th>" for h in head_cells)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells)
+    fixed = ["sb-fixed"] if printed else []
+    if printed and printed.scale < 100:
+        fixed.append(f"sb-print-{printed.scale}")
+    classes = " ".join(["sb-table", *cls.split(), *fixed])
     return Html(f'<table class="{classes}">{colgroup}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
@@ -136,12 +147,13 @@ def _chunks(items: Sequence[str], size: int = MATRIX_COLUMNS) -> list[Sequence[s
     return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
-def _matrix(systems: Sequence[str], table: Callable[[Sequence[str]], Html], heading: str = "") -> list[str]:
-    """One matrix of ``systems`` side by side (``table`` makes it for a run of them): on the page when they
-    fit A4 portrait, else on a landscape page, continued in a second table beyond :data:`WIDE_COLUMNS`."""
+def _matrix(systems: Sequence[str], table: Callable[[Sequence[str], bool], Html], heading: str = "") -> list[str]:
+    """One matrix of ``systems`` side by side (``table`` makes it for a run of them, told whether it is on a
+    landscape page): on the page when they fit A4 portrait, else on a landscape page, continued in a second
+    table beyond :data:`WIDE_COLUMNS`."""
     if len(systems) <= MATRIX_COLUMNS:
-        return [heading, table(systems)]
-    tables = "".join(table(chunk) for chunk in _chunks(systems, WIDE_COLUMNS))
+        return [heading, table(systems, False)]
+    tables = "".join(table(chunk, True) for chunk in _chunks(systems, WIDE_COLUMNS))
     return [f'{_WIDE}{heading}{tables}</div>']
 
 
@@ -350,7 +362,7 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
         keys = sorted(roles, key=lambda k: (entity_order.get(k[0], len(entity_order)), k[1] != ""))
         head = [w.label("ownership", "entity"), w.label("ownership", "field")]
 
-        def matrix(chunk: Sequence[str]) -> Html:
+        def matrix(chunk: Sequence[str], wide: bool) -> Html:
             rows = []
             for entity, fld in keys:
                 cells: list[object] = [entity, fld or Html(f'<span class="sb-muted">{esc(w("ui.whole_entity"))}'
@@ -361,7 +373,7 @@ def _ownership(spec: Spec, w: _Words, report: Report) -> Html:
                     cells.append(Html(f'<strong class="sb-master">★ {word}</strong>') if role == "master"
                                  else word if role else "")
                 rows.append(cells)
-            return _table([*head, *chunk], rows, "sb-matrix", (18, 16))
+            return _table([*head, *chunk], rows, "sb-matrix", (18, 16), wide=wide)
 
         parts += _matrix(systems, matrix, _tag("h3", w("handout.matrix")))
         parts.append(_tag("p", w("handout.masters_note"), "sb-caption"))
@@ -389,10 +401,11 @@ def _statuses(spec: Spec, w: _Words, report: Report) -> Html:
     for entity, cells in values.items():
         shown = columns.get(entity) or list(systems[entity])
 
-        def mapping(chunk: Sequence[str], cells: dict[tuple[str, str], str] = cells, entity: str = entity) -> Html:
+        def mapping(chunk: Sequence[str], wide: bool, cells: dict[tuple[str, str], str] = cells,
+                    entity: str = entity) -> Html:
             rows = [[status, *(none if cells.get((status, s), "") == NO_EQUIVALENT else cells.get((status, s), "")
                                for s in chunk)] for status in statuses[entity]]
-            return _table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,))
+            return _table([w.label("statuses", "status"), *chunk], rows, "sb-statuses", (25,), wide=wide)
 
         parts += _matrix(shown, mapping, _tag("h3", entity))
     return _join(parts)

@@ -171,11 +171,11 @@ def test_diagram_of_any_number_of_systems(n: int) -> None:
 def test_every_flow_has_its_mapping_table_and_decisions(name: str) -> None:
     spec = load(SPECS[name])
     flows = render.section_html(spec, "flows", check(spec))
-    assert flows.count('class="sb-table sb-mapping"') == len(spec["flows"])
+    assert len(re.findall(r'class="sb-table sb-mapping[ "]', flows)) == len(spec["flows"])
     assert flows.count('class="sb-decisions"') == len(spec["flows"])
     entities = render.section_html(spec, "entities", check(spec))
     holding = set(spec["system_fields"]["entity"].tolist())
-    assert entities.count('class="sb-table sb-system-fields"') >= len(holding) > 0
+    assert len(re.findall(r'class="sb-table sb-system-fields[ "]', entities)) >= len(holding) > 0
 
 
 def test_the_customer_reads_the_phone_decision_in_plain_words() -> None:

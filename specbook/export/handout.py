@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from specbook import lang
+from specbook.export.columns import print_scale_css
 from specbook.export.markdown import markdown_html
 from specbook.markup import VIEW_MIME, esc
 
@@ -136,4 +137,4 @@ def build(nb: Mapping[str, Any], fallback_title: str = "") -> Handout:
     blocks = [html for html, _ in parts]
     if first is not None:
         blocks.insert(first, contents_html(language, list(headings.values())))
-    return Handout(language, title, blocks, stylesheet() + page_css(language))
+    return Handout(language, title, blocks, stylesheet() + print_scale_css() + page_css(language))

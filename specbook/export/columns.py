@@ -1,0 +1,235 @@
+"""Column widths of a printed table, from its words.
+
+On paper a handout's tables are laid out with fixed column widths computed here, instead of the PDF
+renderer's automatic table layout, which sets every word of every cell twice more before it sets a line,
+and for a long unbroken string, at every break point of it (a page of pasted blobs took seconds). The
+widths follow the rule of the automatic layout: every column at least as wide as its widest word, so that
+no word of a header, a name, an e-mail or an identifier is split, and the room left shared in proportion to
+how long each column's longest line is.
+
+Words are measured with the advance widths of the fonts the handout prints with (its stylesheet asks for
+DejaVu Sans; codes are set in the monospace font, DejaVu Sans Mono), at the sizes that stylesheet gives
+table text; a word breaks only at a space, a zero-width space or a ``<wbr>``, never at a hyphen, so a
+measured word is never narrower than the renderer sets it. Where the fonts cannot be found, the table is
+left to the automatic layout.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+# --------------------------------------------------------------------------- the stylesheet, in numbers
+
+# handout.css, in CSS pixels (96 a inch): the page's text 10.5pt, a table's 0.9rem, a header cell's 0.92em
+# of that and bold, a format line's 0.944em (0.85rem), a pasted blob's 7.5pt on paper, a tick 1.1em; cells
+# have 0.45rem of padding either side and a 1px rule between them.
+_PT = 96 / 72
+_MM = 96 / 25.4
+_REM = 10.5 * _PT
+TABLE_TEXT = 0.9 * _REM
+HEADER_SCALE = 0.92
+_CLASS_SCALES = {"sb-format": 0.85 / 0.9, "sb-tick": 1.1, "sb-box": 1.1}
+_CLASS_SIZES = {"sb-long": 7.5 * _PT}
+_SIGNATURE_LINE = 22 * _MM  # .sb-line: min-width 22mm
+CELL_EXTRA = 2 * 0.45 * _REM + 1
+# A4 less the page margins (18mm either side), portrait and landscape (the named page "wide").
+PAGE_WIDTH = (210 - 2 * 18) * _MM
+WIDE_PAGE_WIDTH = (297 - 2 * 18) * _MM
+# What a measured word may be short of the renderer's own setting of it (hinting, rounding); measured
+# words came within 0.2 % of it, never under.
+_SAFETY = 1.02
+# When a table's words do not fit the line at its text size, it is printed smaller, in these steps
+# (percent of that size; handout.css has a class sb-print-N for each), rather than cut a word or run
+# into the margin.
+PRINT_SCALES = (100, 95, 90, 85, 80, 75)
+
+_FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+              "/Library/Fonts", "~/Library/Fonts")
+_BREAKS = frozenset(" \t\n\r\f\u200b")
+_HYPHENS = frozenset("-\u2010\u2013")
+
+
+def _font_dirs() -> list[Path]:
+    extra = [Path(d) / "fonts" for d in os.environ.get("XDG_DATA_DIRS", "").split(os.pathsep) if d]
+    return [*extra, *(Path(d).expanduser() for d in _FONT_DIRS)]
+
+
+@functools.cache
+def _advances() -> dict[str, dict[int, float]] | None:
+    """Each font's advance width per code point, in ems; ``None`` when a font is missing."""
+    found: dict[str, Path] = {}
+    wanted = {name: kind for kind, name in _FONT_FILES.items()}
+    for folder in _font_dirs():
+        if not folder.is_dir():
+            continue
+        for root, _, files in os.walk(folder):
+            for name in files:
+                if name in wanted and wanted[name] not in found:
+                    found[wanted[name]] = Path(root) / name
+        if len(found) == len(wanted):
+            break
+    if len(found) < len(wanted):
+        return None
+    from fontTools.ttLib import TTFont  # WeasyPrint's own dependency; read only when a table is printed
+
+    tables = {}
+    for kind, path in found.items():
+        font = TTFont(str(path), lazy=True)
+        em = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        tables[kind] = {cp: metrics[glyph][0] / em for cp, glyph in font.getBestCmap().items()}
+        font.close()
+    return tables
+
+
+def _char_width(advances: dict[int, float], char: str) -> float:
+    width = advances.get(ord(char))
+    if width is not None:
+        return width
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Mn", "Me"):
+        return 0.0
+    return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.7  # set in a fallback font
+
+
+# --------------------------------------------------------------------------- a cell's words and lines
+
+
+@dataclass
+class _Style:
+    font: str
+    size: float
+
+
+class _CellText(HTMLParser):
+    """The widest word and the longest line of a cell's markup (the few tags the handout's cells use)."""
+
+    def __init__(self, advances: dict[str, dict[int, float]], style: _Style) -> None:
+        super().__init__(convert_charrefs=True)
+        self.advances = advances
+        self.stack: list[tuple[str, _Style]] = [("", style)]
+        self.word = 0.0  # the unbreakable piece being measured
+        self.line = 0.0  # the line being measured, spaces included
+        self.widest_word = 0.0
+        self.longest_line = 0.0
+
+    def _end_word(self) -> None:
+        self.widest_word = max(self.widest_word, self.word)
+        self.word = 0.0
+
+    def _end_line(self) -> None:
+        self._end_word()
+        self.longest_line = max(self.longest_line, self.line)
+        self.line = 0.0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._end_line()
+            return
+        if tag == "wbr":
+            self._end_word()
+            return
+        style = self.stack[-1][1]
+        classes = next((v or "" for k, v in attrs if k == "class"), "").split()
+        font, size = style.font, style.size
+        if tag in ("strong", "b"):
+            font = "bold"
+        elif tag == "code":
+            font = "mono"
+        for cls in classes:
+            size = _CLASS_SIZES.get(cls, size) * _CLASS_SCALES.get(cls, 1.0)
+        if "sb-line" in classes:  # a line to sign on: a block at least this wide
+            self._end_line()
+            self.widest_word = max(self.widest_word, _SIGNATURE_LINE)
+            self.longest_line = max(self.longest_line, _SIGNATURE_LINE)
+        self.stack.append((tag, _Style(font, size)))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        style = self.stack[-1][1]
+        advances = self.advances[style.font]
+        space = _char_width(advances, " ") * style.size
+        for i, char in enumerate(data):
+            if char in _BREAKS:
+                self._end_word()
+                if char != "\u200b" and self.line:
+                    self.line += space
+                continue
+            width = _char_width(advances, char) * style.size
+            self.word += width
+            self.line += width
+            if char in _HYPHENS and 0 < i < len(data) - 1 and data[i - 1].isalpha() and data[i + 1].isalpha():
+                self._end_word()  # a compound may wrap after its own hyphen («Интернет-|магазин»), a code or
+                # a number never («ИМ-048213», «120-45-10»)
+
+    def result(self) -> tuple[float, float]:
+        self._end_line()
+        return self.widest_word * _SAFETY, self.longest_line * _SAFETY
+
+
+def _measure(advances: dict[str, dict[int, float]], html: str, style: _Style) -> tuple[float, float]:
+    parser = _CellText(advances, style)
+    parser.feed(html)
+    parser.close()
+    return parser.result()
+
+
+# --------------------------------------------------------------------------- the widths
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a table is printed: the shares (percent of the table's width) of its columns, and the size of its
+    text (percent of the handout's table text)."""
+
+    widths: tuple[float, ...]
+    scale: int = 100
+
+
+def print_layout(headers: Sequence[str], rows: Sequence[Sequence[str]], *, wide: bool = False) -> PrintLayout | None:
+    """The printed layout of a table, given the HTML of its header cells and of each row's cells (``wide``:
+    on a landscape page); ``None`` when the handout's fonts cannot be found."""
+    advances = _advances()
+    if advances is None or not headers:
+        return None
+    columns = len(headers)
+    least = [0.0] * columns  # the widest word of each column, at the table's text size
+    most = [0.0] * columns  # its longest line
+    for j, html in enumerate(headers):
+        least[j], most[j] = _measure(advances, html, _Style("bold", TABLE_TEXT * HEADER_SCALE))
+    body = _Style("regular", TABLE_TEXT)
+    for row in rows:
+        for j, html in enumerate(row[:columns]):
+            word, line = _measure(advances, html, body)
+            least[j], most[j] = max(least[j], word), max(most[j], line)
+    width = WIDE_PAGE_WIDTH if wide else PAGE_WIDTH
+    scale = next((s for s in PRINT_SCALES if sum(w * s / 100 + CELL_EXTRA for w in least) <= width),
+                 PRINT_SCALES[-1])
+    low = [w * scale / 100 + CELL_EXTRA for w in least]
+    high = [max(w * scale / 100 + CELL_EXTRA, floor) for w, floor in zip(most, low, strict=True)]
+    if sum(high) <= width:  # every line fits: the room left shared as the lines are long
+        widths = [w * width / sum(high) for w in high]
+    elif sum(low) <= width:  # every word fits: the room left to the columns with the most to say
+        spare = (width - sum(low)) / (sum(high) - sum(low))
+        widths = [a + (b - a) * spare for a, b in zip(low, high, strict=True)]
+    else:  # not even the words fit at the smallest size: each column as much as its widest word asks
+        widths = [w * width / sum(low) for w in low]
+    total = sum(widths)
+    return PrintLayout(tuple(round(w * 100 / total, 2) for w in widths), scale)
+
+
+def print_scale_css() -> str:
+    """The stylesheet's rule for each smaller size a table may be printed at (:data:`PRINT_SCALES`)."""
+    return "".join(f"@media print {{ table.sb-table.sb-print-{s} {{ font-size: {0.9 * s / 100:.4g}rem; }} }}\n"
+                   for s in PRINT_SCALES if s < 100)
