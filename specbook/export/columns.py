@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path
 
 # --------------------------------------------------------------------------- the stylesheet, in numbers
@@ -52,7 +53,6 @@ PRINT_SCALES = (100, 95, 90, 85, 80, 75)
 _FONT_FILES = {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
               "/Library/Fonts", "~/Library/Fonts")
-_BREAKS = frozenset(" \t\n\r\f\u200b")
 _HYPHENS = frozenset("-\u2010\u2013")
 
 
@@ -62,7 +62,7 @@ def _font_dirs() -> list[Path]:
 
 
 @functools.cache
-def _advances() -> dict[str, dict[int, float]] | None:
+def _fonts() -> dict[str, dict[int, float]] | None:
     """Each font's advance width per code point, in ems; ``None`` when a font is missing."""
     found: dict[str, Path] = {}
     wanted = {name: kind for kind, name in _FONT_FILES.items()}
@@ -101,18 +101,43 @@ def _char_width(advances: dict[int, float], char: str) -> float:
 # --------------------------------------------------------------------------- a cell's words and lines
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Style:
     font: str
     size: float
 
 
-class _CellText(HTMLParser):
-    """The widest word and the longest line of a cell's markup (the few tags the handout's cells use)."""
+@functools.lru_cache(maxsize=1 << 16)
+def _piece(font: str, piece: str) -> tuple[float, float, float, float]:
+    """A run of text without a space, in ems: its width, and the widths of its first, widest and last
+    parts (it may wrap after a hyphen between letters, «Интернет-|магазин»; a code or a number never,
+    «ИМ-048213», «120-45-10»)."""
+    fonts = _fonts()
+    assert fonts is not None, "measured only when the fonts were found"
+    advances = fonts[font]
+    parts = [0.0]
+    total = 0.0
+    last = len(piece) - 1
+    for i, char in enumerate(piece):
+        width = _char_width(advances, char)
+        parts[-1] += width
+        total += width
+        if char in _HYPHENS and 0 < i < last and piece[i - 1].isalpha() and piece[i + 1].isalpha():
+            parts.append(0.0)
+    return total, parts[0], max(parts), parts[-1]
 
-    def __init__(self, advances: dict[str, dict[int, float]], style: _Style) -> None:
-        super().__init__(convert_charrefs=True)
-        self.advances = advances
+
+_TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)([^>]*)>")
+_SEPARATORS = re.compile(r"([ \t\n\r\f\u200b]+)")  # a no-break space is no place to wrap
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+_CLASS = re.compile(r'class="([^"]*)"')
+
+
+class _Meter:
+    """The widest word and the longest line of a cell's markup: the few tags the handout's cells use
+    (``br``, ``wbr``, ``code``, ``strong``, ``b``, ``span`` with a class)."""
+
+    def __init__(self, style: _Style) -> None:
         self.stack: list[tuple[str, _Style]] = [("", style)]
         self.word = 0.0  # the unbreakable piece being measured
         self.line = 0.0  # the line being measured, spaces included
@@ -128,7 +153,23 @@ class _CellText(HTMLParser):
         self.longest_line = max(self.longest_line, self.line)
         self.line = 0.0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def feed(self, html: str) -> None:
+        pos = 0
+        for m in _TAG.finditer(html):
+            if m.start() > pos:
+                self._text(html[pos : m.start()])
+            pos = m.end()
+            self._tag(m[2].lower(), closing=bool(m[1]), attrs=m[3])
+        if pos < len(html):
+            self._text(html[pos:])
+
+    def _tag(self, tag: str, closing: bool, attrs: str) -> None:
+        if closing:
+            for i in range(len(self.stack) - 1, 0, -1):
+                if self.stack[i][0] == tag:
+                    del self.stack[i:]
+                    return
+            return
         if tag == "br":
             self._end_line()
             return
@@ -136,7 +177,8 @@ class _CellText(HTMLParser):
             self._end_word()
             return
         style = self.stack[-1][1]
-        classes = next((v or "" for k, v in attrs if k == "class"), "").split()
+        found = _CLASS.search(attrs)
+        classes = found[1].split() if found else []
         font, size = style.font, style.size
         if tag in ("strong", "b"):
             font = "bold"
@@ -150,39 +192,49 @@ class _CellText(HTMLParser):
             self.longest_line = max(self.longest_line, _SIGNATURE_LINE)
         self.stack.append((tag, _Style(font, size)))
 
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i][0] == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
+    def _text(self, text: str) -> None:
+        if "&" in text:
+            text = unescape(text)
         style = self.stack[-1][1]
-        advances = self.advances[style.font]
-        space = _char_width(advances, " ") * style.size
-        for i, char in enumerate(data):
-            if char in _BREAKS:
+        size = style.size
+        for k, part in enumerate(_SEPARATORS.split(text)):
+            if k % 2:  # a run of spaces (one, as printed) or a zero-width space: a line may break here
                 self._end_word()
-                if char != "\u200b" and self.line:
-                    self.line += space
-                continue
-            width = _char_width(advances, char) * style.size
-            self.word += width
-            self.line += width
-            if char in _HYPHENS and 0 < i < len(data) - 1 and data[i - 1].isalpha() and data[i + 1].isalpha():
-                self._end_word()  # a compound may wrap after its own hyphen («Интернет-|магазин»), a code or
-                # a number never («ИМ-048213», «120-45-10»)
+                if self.line and part.strip("\u200b"):
+                    self.line += _piece(style.font, " ")[0] * size
+            elif part:
+                total, first, widest, last = _piece(style.font, part)
+                if first == total:
+                    self.word += total * size
+                else:
+                    self.word += first * size
+                    self._end_word()
+                    self.widest_word = max(self.widest_word, widest * size)
+                    self.word = last * size
+                self.line += total * size
 
     def result(self) -> tuple[float, float]:
         self._end_line()
         return self.widest_word * _SAFETY, self.longest_line * _SAFETY
 
 
-def _measure(advances: dict[str, dict[int, float]], html: str, style: _Style) -> tuple[float, float]:
-    parser = _CellText(advances, style)
-    parser.feed(html)
-    parser.close()
-    return parser.result()
+@functools.lru_cache(maxsize=1 << 16)
+def _measure(html: str, font: str, size: float) -> tuple[float, float]:
+    """The widest word and the longest line of a cell's markup, in CSS pixels (a table of many rows
+    repeats many cells: a kind, a tick, a system's name)."""
+    if "<" not in html and "&" not in html and "\u200b" not in html:  # most cells: plain words
+        space = _piece(font, " ")[0]
+        widest, line = 0.0, 0.0
+        for word in _SPACES.split(html):
+            if word:
+                total, _first, part, _last = _piece(font, word)
+                widest = max(widest, part)
+                line += total + space
+        line = max(line - space, 0.0)
+        return widest * size * _SAFETY, line * size * _SAFETY
+    meter = _Meter(_Style(font, size))
+    meter.feed(html)
+    return meter.result()
 
 
 # --------------------------------------------------------------------------- the widths
@@ -200,18 +252,16 @@ class PrintLayout:
 def print_layout(headers: Sequence[str], rows: Sequence[Sequence[str]], *, wide: bool = False) -> PrintLayout | None:
     """The printed layout of a table, given the HTML of its header cells and of each row's cells (``wide``:
     on a landscape page); ``None`` when the handout's fonts cannot be found."""
-    advances = _advances()
-    if advances is None or not headers:
+    if _fonts() is None or not headers:
         return None
     columns = len(headers)
     least = [0.0] * columns  # the widest word of each column, at the table's text size
     most = [0.0] * columns  # its longest line
     for j, html in enumerate(headers):
-        least[j], most[j] = _measure(advances, html, _Style("bold", TABLE_TEXT * HEADER_SCALE))
-    body = _Style("regular", TABLE_TEXT)
+        least[j], most[j] = _measure(html, "bold", TABLE_TEXT * HEADER_SCALE)
     for row in rows:
         for j, html in enumerate(row[:columns]):
-            word, line = _measure(advances, html, body)
+            word, line = _measure(html, "regular", TABLE_TEXT)
             least[j], most[j] = max(least[j], word), max(most[j], line)
     width = WIDE_PAGE_WIDTH if wide else PAGE_WIDTH
     scale = next((s for s in PRINT_SCALES if sum(w * s / 100 + CELL_EXTRA for w in least) <= width),
