@@ -23,6 +23,7 @@ from typing import Any
 
 from specbook import lang
 from specbook.checks import Report, check
+from specbook.export.ahead import PdfRenderer
 from specbook.export.naming import stem
 from specbook.export.run import WorkbookRunError, execute, execute_here, own_cells
 from specbook.model import Spec
@@ -127,13 +128,14 @@ def export_handouts(
     if not wanted:
         raise UnknownFormatError(str(to))
     target = Path(output_dir).resolve() if output_dir is not None else default_dir(source)
-    with tempfile.TemporaryDirectory(prefix="specbook-export-") as tmp:
+    # the PDF's renderer starts first: it loads while the workbook runs (see ahead.py)
+    with tempfile.TemporaryDirectory(prefix="specbook-export-") as tmp, PdfRenderer("pdf" in wanted) as pdf:
         staged = _stage(source, Path(tmp))
-        return _export(staged, wanted, target, refuse_errors, on_kernel)
+        return _export(staged, wanted, target, refuse_errors, on_kernel, pdf)
 
 
 def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_errors: bool,
-            on_kernel: Callable[[str], None] | None) -> Exported:
+            on_kernel: Callable[[str], None] | None, pdf: PdfRenderer) -> Exported:
     notebook: dict[str, Any] = json.loads(staged.notebook.read_text(encoding="utf-8"))
     spec_file = staged.folder / SPEC_FILE
     spec_bytes = spec_file.read_bytes()
@@ -160,17 +162,18 @@ def _export(staged: _Source, wanted: tuple[str, ...], output_dir: Path, refuse_e
 
     # the page the specbook_html exporter makes of this run, without importing nbconvert (see page.py)
     html = page.page_html(handout.build(executed, fallback_title=name).as_resources())
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    if "html" in wanted:
-        written.append(_write(output_dir / f"{name}.html", html.encode("utf-8")))
     if "pdf" in wanted:
-        from specbook.export.pdf import to_pdf
-
-        written.append(_write(output_dir / f"{name}.pdf", to_pdf(html)))
-    written.append(_write(output_dir / f"{name}.spec.yaml", spec_bytes))
-    written.append(_write(output_dir / f"{name}.schema.json", json_schema_text().encode("utf-8")))
-    return Exported(written, report, workbook is None)
+        pdf.submit(html)  # laid out while the other files are written
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    if "html" in wanted:
+        written["html"] = _write(output_dir / f"{name}.html", html.encode("utf-8"))
+    written["spec"] = _write(output_dir / f"{name}.spec.yaml", spec_bytes)
+    written["schema"] = _write(output_dir / f"{name}.schema.json", json_schema_text().encode("utf-8"))
+    if "pdf" in wanted:
+        written["pdf"] = _write(output_dir / f"{name}.pdf", pdf.result())
+    order = ("html", "pdf", "spec", "schema")
+    return Exported([written[k] for k in order if k in written], report, workbook is None)
 
 
 def _data_part(spec: Spec, folder: Path) -> str:

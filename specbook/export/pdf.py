@@ -42,6 +42,11 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def warm_up() -> None:
+    """Load the fonts a handout prints with and everything a first render sets up."""
+    to_pdf('<html><body style="font-family: \'DejaVu Sans\'">a <b>b</b> <code>c</code></body></html>')
+
+
 def to_pdf(html: str) -> bytes:
     """The PDF of a handout's HTML."""
     fetcher = EmbeddedOnlyFetcher()
