@@ -11,11 +11,14 @@ of them alike:
 * the baseline: a bare one-cell ``jupyter nbconvert --to html --execute``;
 * ``specbook export --to html`` of a generated 10,000-field spec against the peer's export of a
   10,000-field contract;
-* the PDF of a spec whose every text answer carries a 500-character word, against the same spec without.
+* the PDF of a spec whose every text answer carries a 500-character word, against the same spec with 500
+  characters of ordinary prose in its place (and, for reference, against the spec without either: it has
+  a seventh of the text, 9 pages against 34).
 
 Targets: HTML ≤ 1.0× the peer's HTML export; HTML+PDF ≤ 1.0× the bare nbconvert run; 10,000 fields ≤ 0.3×
-the peer's 10,000-field export; long words ≤ 1.5× the PDF without them. Prints the times and ratios;
-exits 1 when a target is missed. Every command runs with compiled bytecode (see ``bytecode_env``).
+the peer's 10,000-field export; long unbroken words no slower than as much prose (≤ 1.1×, the spread of
+repeated runs). Prints the times and ratios; exits 1 when a target is missed. Every command runs with
+compiled bytecode (see ``bytecode_env``).
 """
 
 from __future__ import annotations
@@ -42,9 +45,13 @@ from specbook.storage import MAX_ROWS
 ROOT = Path(__file__).resolve().parent.parent
 PEER = "datacontract-cli==1.2.8"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "specbook-bench" / "datacontract-cli-1.2.8"
-TARGETS = {"html": 1.0, "both": 1.0, "large": 0.3, "long_words": 1.5}
+TARGETS = {"html": 1.0, "both": 1.0, "large": 0.3, "long_words": 1.1}
 SMALL_FIELDS, LARGE_FIELDS = 50, 10_000
 LONG_WORD = "Ш" * 250 + "W" * 250
+# The same length of ordinary prose: a PDF of long unbroken strings is compared with the PDF of as much text
+# that breaks at its spaces (both hold about seven times the text of the spec without them).
+PROSE = ("Сумма заказа переносится в бухгалтерию вместе с номером платежа и датой оплаты без изменений " * 6)[
+    : len(LONG_WORD)].strip()
 
 
 def peer_command() -> Path:
@@ -87,15 +94,15 @@ def one_cell_notebook(folder: Path) -> Path:
     return path
 
 
-def long_word_spec() -> specbook.Spec:
-    """complete.yaml with a 500-character word added to every free-text answer."""
+def long_word_spec(addition: str = LONG_WORD) -> specbook.Spec:
+    """complete.yaml with a 500-character word (or ``addition``) added to every free-text answer."""
     spec = specbook.load(ROOT / "tests" / "data" / "complete.yaml")
     for table in TABLES:
         rows = table_records(spec[table.name])
         for row in rows:
             for col in table.columns:
                 if col.kind == "text" and row[col.name]:
-                    row[col.name] = f"{row[col.name]} {LONG_WORD}"
+                    row[col.name] = f"{row[col.name]} {addition}"
         spec.tables[table.name] = make_table(table.name, rows)
     return spec
 
@@ -166,6 +173,9 @@ def main() -> int:
         words = work / "words"
         words.mkdir()
         specbook.save(long_word_spec(), words / "spec.yaml")
+        prose = work / "prose"
+        prose.mkdir()
+        specbook.save(long_word_spec(PROSE), prose / "spec.yaml")
         commands = {
             "html": [specbook_cmd, "export", str(example), "--to", "html", "-o", str(out)],
             "peer": [datacontract, "export", "html", str(small_contract), "--output", str(out / "small.html")],
@@ -177,6 +187,7 @@ def main() -> int:
             "plain_words": [specbook_cmd, "export", str(ROOT / "tests" / "data" / "complete.yaml"), "--to", "pdf",
                             "-o", str(out)],
             "long_words": [specbook_cmd, "export", str(words), "--to", "pdf", "-o", str(out)],
+            "prose": [specbook_cmd, "export", str(prose), "--to", "pdf", "-o", str(out)],
         }
         out.mkdir()
         for cmd in commands.values():  # warm the disk cache once, untimed
@@ -195,7 +206,10 @@ def main() -> int:
                  "both", "baseline"),
         "large": (f"specbook export {LARGE_FIELDS:,} fields --to html / datacontract, {LARGE_FIELDS:,} fields",
                   "large", "peer_large"),
-        "long_words": ("specbook PDF with 500-character words / the same without them", "long_words", "plain_words"),
+        "long_words": ("specbook PDF with 500-character words / the same with 500 characters of prose instead",
+                       "long_words", "prose"),
+        "long_words_plain": ("  for reference: the same / the spec without them (a seventh of the text)", "long_words",
+                             "plain_words"),
     }
     print(f"median of {args.repeats} runs each, wall clock (CPU of the process tree)")
     for name in commands:
@@ -204,6 +218,9 @@ def main() -> int:
     print("ratios (wall; CPU) against targets")
     for key, (label, a, b) in ratios.items():
         r_wall, r_cpu = wall[a] / wall[b], cpu[a] / cpu[b]
+        if key not in TARGETS:
+            print(f"  {label:<92} {r_wall:5.2f}×; {r_cpu:5.2f}×")
+            continue
         met = r_wall <= TARGETS[key]
         ok &= met
         print(f"  {label:<92} {r_wall:5.2f}×; {r_cpu:5.2f}×  target ≤ {TARGETS[key]:.1f}×  {'ok' if met else 'MISSED'}")

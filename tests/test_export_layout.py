@@ -122,6 +122,31 @@ def test_a_matrix_that_fits_stays_on_the_portrait_page(tmp_path: Path) -> None:
     assert all(w < h for w, h in page_sizes(pdf))
 
 
+# --------------------------------------------------------------------------- nothing in the side margins
+
+SIDE = 18 * 72 / 25.4  # the page's left and right margin (handout.css), in points
+_PAGE = re.compile(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', re.S)
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>')
+
+
+def words_in_the_side_margins(pdf: Path) -> list[tuple[int, str]]:
+    """(page, word) of every word printed in a page's left or right margin: a table wider than its page."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True).stdout.decode()
+    pages = _PAGE.findall(bbox)
+    assert pages
+    tolerance = 1  # point
+    return [(number, word) for number, (width, words) in enumerate(pages, start=1)
+            for x_min, x_max, word in _WORD.findall(words)
+            if float(x_min) < SIDE - tolerance or float(x_max) > float(width) - SIDE + tolerance]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_table_runs_into_the_page_margin(example_pdfs: dict[str, Path], name: str) -> None:
+    """A table whose words do not fit the line at its size is printed smaller, not past the margin (the
+    shop-crm payment fields used to reach the paper's edge)."""
+    assert words_in_the_side_margins(example_pdfs[name]) == []
+
+
 # --------------------------------------------------------------------------- no page half empty for nothing
 
 
