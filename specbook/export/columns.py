@@ -4,14 +4,16 @@ On paper a handout's tables are laid out with fixed column widths computed here,
 renderer's automatic table layout, which sets every word of every cell twice more before it sets a line,
 and for a long unbroken string, at every break point of it (a page of pasted blobs took seconds). The
 widths follow the rule of the automatic layout: every column at least as wide as its widest word, so that
-no word of a header, a name, an e-mail or an identifier is split, and the room left shared in proportion to
-how long each column's longest line is.
+no word of a header, a name, an e-mail or an identifier is split, and the room left shared between the
+columns by how much longer their lines are than their words. A table whose words do not fit the page at
+its text size is printed smaller (:data:`PRINT_SCALES`) rather than cut a word or run into the margin.
 
 Words are measured with the advance widths of the fonts the handout prints with (its stylesheet asks for
 DejaVu Sans; codes are set in the monospace font, DejaVu Sans Mono), at the sizes that stylesheet gives
-table text; a word breaks only at a space, a zero-width space or a ``<wbr>``, never at a hyphen, so a
-measured word is never narrower than the renderer sets it. Where the fonts cannot be found, the table is
-left to the automatic layout.
+table text. A word breaks at a space, a zero-width space, a ``<wbr>`` and after a hyphen between letters,
+where the renderer may break it too, and nowhere else (the renderer also breaks after a slash or a dash:
+such a word is measured whole, a little wider than it needs), so a measured word is never narrower than
+the renderer sets it. Where the fonts cannot be found, the table is left to the automatic layout.
 """
 
 from __future__ import annotations
