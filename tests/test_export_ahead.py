@@ -29,7 +29,6 @@ from specbook.export.ahead import PdfRenderer
 html = open(sys.argv[1], encoding="utf-8").read()
 with PdfRenderer() as renderer:
     assert renderer.ahead, "a single-threaded process on Linux starts its renderer ahead"
-    print(renderer._process.pid, flush=True)
     renderer.submit(html)
     if sys.argv[3] == "kill":
         renderer._process.kill()  # the helper is lost half-way

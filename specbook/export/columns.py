@@ -131,7 +131,6 @@ def _piece(font: str, piece: str) -> tuple[float, float, float, float]:
 
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9]+)([^>]*)>")
 _SEPARATORS = re.compile(r"([ \t\n\r\f\u200b]+)")  # a no-break space is no place to wrap
-_SPACES = re.compile(r"[ \t\n\r\f]+")
 _CLASS = re.compile(r'class="([^"]*)"')
 
 
@@ -224,16 +223,6 @@ class _Meter:
 def _measure(html: str, font: str, size: float) -> tuple[float, float]:
     """The widest word and the longest line of a cell's markup, in CSS pixels (a table of many rows
     repeats many cells: a kind, a tick, a system's name)."""
-    if "<" not in html and "&" not in html and "\u200b" not in html:  # most cells: plain words
-        space = _piece(font, " ")[0]
-        widest, line = 0.0, 0.0
-        for word in _SPACES.split(html):
-            if word:
-                total, _first, part, _last = _piece(font, word)
-                widest = max(widest, part)
-                line += total + space
-        line = max(line - space, 0.0)
-        return widest * size * _SAFETY, line * size * _SAFETY
     meter = _Meter(_Style(font, size))
     meter.feed(html)
     return meter.result()
